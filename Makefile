@@ -1,0 +1,35 @@
+# The README's commands. Each one sets up what it needs on a fresh machine (a .venv here).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test proto proto-check lint bench clean
+
+serve: $(STAMP)  ## start the service on its embedded defaults (port 50051)
+	$(BIN)/python -m service serve
+
+test: $(STAMP)  ## run the whole test suite
+	$(BIN)/python -m pytest -q
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+proto: $(STAMP)  ## regenerate service/gen from protos/ (never edit service/gen by hand)
+	$(BIN)/python -m service.genproto
+
+proto-check: $(STAMP)  ## fail if service/gen is not what protos/ generates
+	$(BIN)/python -m service.genproto --check
+
+lint: $(STAMP)  ## buf lint, ruff, mypy, hadolint
+	$(BIN)/buf lint
+	$(BIN)/ruff check service tests
+	$(BIN)/ruff format --check service tests
+	$(BIN)/mypy service
+	$(BIN)/hadolint Dockerfile
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The domain core: intake model, vocabulary, rule language, decision. Standard library only."""

@@ -1,0 +1,83 @@
+"""Server wiring: the engine built once at start-up, health, reflection, graceful shutdown."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import signal
+import threading
+from concurrent import futures
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from .config import Config
+from .core.triage import Triage
+from .engine import Engine
+from .gen.dermtriage.v1 import triage_pb2, triage_pb2_grpc
+from .rules_loader import load_ruleset
+from .servicer import TriageServicer
+
+log = logging.getLogger("dermtriage")
+SERVICE_NAME = triage_pb2.DESCRIPTOR.services_by_name["TriageService"].full_name
+_engine_ids = itertools.count(1)
+
+
+def build_triage(rules_dir: Path) -> Triage:
+    """Load and check rules/, compile them into a fresh engine (one per process)."""
+    ruleset = load_ruleset(rules_dir)
+    # A durable ruleset name can be registered once; the version hash and a counter keep it unique.
+    name = f"dermtriage_{ruleset.version.split('+')[-1]}_{next(_engine_ids)}"
+    return Triage(ruleset, Engine(ruleset.rulebook, name).evaluate)
+
+
+def create_server(
+    address: str, triage: Triage, *, threads: int = 8, max_in_flight: int = 64
+) -> tuple[grpc.Server, int, health.HealthServicer]:
+    """A started-able server bound to ``address`` (port 0 picks a free one); returns it and its port."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rpc"),
+        maximum_concurrent_rpcs=max_in_flight,
+    )
+    triage_pb2_grpc.add_TriageServiceServicer_to_server(TriageServicer(triage), server)
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
+    )
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise RuntimeError(f"cannot bind {address}")
+    return server, port, health_servicer
+
+
+def set_serving(health_servicer: health.HealthServicer, serving: bool) -> None:
+    status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+    for name in ("", SERVICE_NAME):
+        health_servicer.set(name, status)
+
+
+def serve(config: Config) -> int:
+    """Run until SIGTERM or SIGINT, then drain: NOT_SERVING, finish in-flight calls, exit 0."""
+    triage = build_triage(config.rules_dir)
+    server, port, health_servicer = create_server(
+        f"{config.host}:{config.port}", triage, threads=config.threads, max_in_flight=config.max_in_flight
+    )
+    server.start()
+    set_serving(health_servicer, True)
+    log.info('{"event": "serving", "port": %d, "ruleset_version": "%s"}', port, triage.ruleset.version)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    stopping.wait()
+    log.info('{"event": "stopping", "grace_seconds": %s}', config.grace_seconds)
+    health_servicer.enter_graceful_shutdown()  # every service NOT_SERVING, and it stays so
+    server.stop(config.grace_seconds).wait()
+    log.info('{"event": "stopped"}')
+    return 0

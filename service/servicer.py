@@ -1,0 +1,108 @@
+"""The gRPC servicer: decodes, delegates to the core, encodes; maps errors by one table."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from . import codec
+from .core.errors import DeadlineExceeded, EngineFault, InvalidIntake, Overloaded, TriageError
+from .core.triage import Triage
+from .gen.dermtriage.v1 import triage_pb2 as pb
+from .gen.dermtriage.v1 import triage_pb2_grpc
+
+access_log = logging.getLogger("dermtriage.access")
+log = logging.getLogger("dermtriage")
+
+# Core error -> (gRPC code, google.rpc code). Anything else is INTERNAL, never UNKNOWN.
+STATUS: dict[type[TriageError], tuple[grpc.StatusCode, int]] = {
+    InvalidIntake: (grpc.StatusCode.INVALID_ARGUMENT, code_pb2.INVALID_ARGUMENT),
+    EngineFault: (grpc.StatusCode.INTERNAL, code_pb2.INTERNAL),
+    DeadlineExceeded: (grpc.StatusCode.DEADLINE_EXCEEDED, code_pb2.DEADLINE_EXCEEDED),
+    Overloaded: (grpc.StatusCode.RESOURCE_EXHAUSTED, code_pb2.RESOURCE_EXHAUSTED),
+}
+
+
+def to_status(error: Exception) -> tuple[status_pb2.Status, grpc.StatusCode]:
+    """The google.rpc.Status for an error, with a BadRequest naming each bad field."""
+    grpc_code, rpc_code = STATUS.get(type(error), (grpc.StatusCode.INTERNAL, code_pb2.INTERNAL))
+    details = []
+    if isinstance(error, InvalidIntake):
+        message = "invalid request: " + "; ".join(v.field for v in error.violations)
+        bad = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                for v in error.violations
+            ]
+        )
+        detail = any_pb2.Any()
+        detail.Pack(bad)
+        details.append(detail)
+    elif isinstance(error, EngineFault):
+        message = f"internal error; decision_id {error.decision_id}"
+    elif isinstance(error, TriageError):
+        message = str(error)
+    else:
+        message = "internal error"
+    return status_pb2.Status(code=rpc_code, message=message, details=details), grpc_code
+
+
+class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
+    """Delegates every call to one Triage; logs one JSON line a call and nothing from the request."""
+
+    def __init__(self, triage: Triage):
+        self._triage = triage
+        rs = triage.ruleset
+        self._ruleset_response = codec.encode_ruleset(rs.version, rs.rulebook, rs.catalog)
+
+    def Assess(self, request: pb.AssessRequest, context: grpc.ServicerContext) -> pb.AssessResponse:
+        def run(fields: dict[str, Any]) -> pb.AssessResponse:
+            remaining = context.time_remaining()
+            decision = self._triage.assess(codec.decode_intake(request), timeout=remaining)
+            fields["decision_id"] = decision.decision_id
+            return codec.encode_decision(decision)
+
+        return self._call("Assess", context, run)
+
+    def GetRuleset(self, request: pb.GetRulesetRequest, context: grpc.ServicerContext) -> pb.GetRulesetResponse:
+        return self._call("GetRuleset", context, lambda fields: self._ruleset_response)
+
+    def _call(self, method: str, context: grpc.ServicerContext, run: Callable[[dict[str, Any]], Any]) -> Any:
+        start = time.perf_counter()
+        fields: dict[str, Any] = {"method": method, "ruleset_version": self._triage.ruleset.version}
+        try:
+            response = run(fields)
+            fields["status"] = "OK"
+            return response
+        except Exception as error:
+            if isinstance(error, EngineFault):
+                fields["decision_id"] = error.decision_id
+                log.error(
+                    json.dumps({"event": "engine_fault", "decision_id": error.decision_id, "cause": _cause(error)})
+                )
+            elif not isinstance(error, TriageError):
+                log.error(json.dumps({"event": "unexpected_error", "method": method, "cause": _cause(error)}))
+            status, grpc_code = to_status(error)
+            fields["status"] = grpc_code.name
+            context.abort_with_status(rpc_status.to_status(status))
+        finally:
+            fields["latency_ms"] = round((time.perf_counter() - start) * 1000, 3)
+            access_log.info(json.dumps(fields, sort_keys=True))
+
+
+def _cause(error: BaseException) -> str:
+    """The exception class names of the chain: never messages, which could carry request data."""
+    names = []
+    current: BaseException | None = error
+    while current is not None and len(names) < 5:
+        names.append(type(current).__name__)
+        current = current.__cause__
+    return " <- ".join(names)

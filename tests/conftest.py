@@ -1,0 +1,52 @@
+"""Shared fixtures: the real ruleset and engine, and a real gRPC server on a free port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+import pytest
+
+from service import codec
+from service.core.triage import Triage
+from service.gen.dermtriage.v1 import triage_pb2 as pb
+from service.gen.dermtriage.v1 import triage_pb2_grpc
+from service.rules_loader import DEFAULT_RULES_DIR
+from service.server import build_triage, create_server, set_serving
+
+
+@pytest.fixture(scope="session")
+def triage() -> Triage:
+    return build_triage(DEFAULT_RULES_DIR)
+
+
+@pytest.fixture(scope="session")
+def assess_core(triage: Triage):  # type: ignore[no-untyped-def]
+    """The core runner: the request through the codec and the core, no server."""
+
+    def run(request: pb.AssessRequest) -> pb.AssessResponse:
+        return codec.encode_decision(triage.assess(codec.decode_intake(request)))
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def server(triage: Triage) -> Iterator[tuple[grpc.Server, int]]:
+    srv, port, health_servicer = create_server("127.0.0.1:0", triage, threads=16, max_in_flight=256)
+    srv.start()
+    set_serving(health_servicer, True)
+    yield srv, port
+    srv.stop(None)
+
+
+@pytest.fixture(scope="session")
+def channel(server: tuple[grpc.Server, int]) -> Iterator[grpc.Channel]:
+    ch = grpc.insecure_channel(f"127.0.0.1:{server[1]}")
+    grpc.channel_ready_future(ch).result(timeout=10)
+    yield ch
+    ch.close()
+
+
+@pytest.fixture(scope="session")
+def stub(channel: grpc.Channel) -> triage_pb2_grpc.TriageServiceStub:
+    return triage_pb2_grpc.TriageServiceStub(channel)
