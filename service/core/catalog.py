@@ -42,6 +42,7 @@ class Concept:
     med_spa: MedSpa | None = None  # treatments
     tags: frozenset[str] = frozenset()  # treatments
     red_flag: bool = False  # flags
+    needs_appropriate_treatment: bool = False  # flags: dropped when its treatments all end up blocked
     description: str = ""  # flags, treatments (note)
     source: str = ""  # treatments
 
@@ -131,7 +132,11 @@ def _concept(file: str, kind: str, index: int, raw: Any) -> Concept:
             tags=frozenset(tags), description=str(raw.get("note", "")), source=str(raw.get("source", ""))
         )
     elif kind == "flag":
-        fields.update(red_flag=bool(raw.get("red_flag", False)), description=str(raw.get("description", "")))
+        fields.update(
+            red_flag=bool(raw.get("red_flag", False)),
+            needs_appropriate_treatment=bool(raw.get("needs_appropriate_treatment", False)),
+            description=str(raw.get("description", "")),
+        )
     return Concept(**fields)
 
 
@@ -142,7 +147,7 @@ _EXTRA_FIELDS: dict[str, set[str]] = {
     "condition": set(),
     "medication": set(),
     "treatment": {"invasiveness", "practitioner", "med_spa", "tags", "note", "source"},
-    "flag": {"red_flag", "description"},
+    "flag": {"red_flag", "description", "needs_appropriate_treatment"},
 }
 
 

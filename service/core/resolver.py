@@ -73,6 +73,8 @@ def resolve(
     route: Route | None = None
     urgency = Urgency.ROUTINE
     flags: set[str] = set()
+    conditional_flags: list[tuple[str, list[str]]] = []  # (flag, the treatment refs it is about)
+    flag_concepts = catalog.codes("flag")
     asked: set[str] = set()
     fired: dict[str, Rule] = {}
 
@@ -83,7 +85,12 @@ def resolve(
         eff = rule.then
         route = _max(route, eff.route)
         urgency = _max(urgency, eff.urgency)
-        flags.update(eff.flags)
+        about = [firing.refs[i] for i in eff.subject if firing.refs[i] in treatments]
+        for flag in eff.flags:
+            if flag_concepts[flag].needs_appropriate_treatment and about:
+                conditional_flags.append((flag, about))
+            else:
+                flags.add(flag)
         asked.update(eff.ask)
         for index in eff.subject:
             ref = firing.refs[index]
@@ -97,6 +104,10 @@ def resolve(
             for subject in treatments.values():
                 subject.add_rule(rule.id)
                 subject.appropriate = False
+
+    for flag, about in conditional_flags:
+        if any(treatments[ref].appropriate is True for ref in about):
+            flags.add(flag)
 
     concern_codes = catalog.codes("concern")
     concern_results = []
@@ -117,7 +128,7 @@ def resolve(
             )
         )
 
-    flag_order = list(catalog.codes("flag"))
+    flag_order = list(flag_concepts)
     question_order = list(catalog.questions)
     return Decision(
         request_id=intake.request_id,

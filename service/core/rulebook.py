@@ -87,6 +87,7 @@ class Rulebook:
         """Parse ``{file name: parsed content}``; the first problem raises RulesError naming it."""
         rules: dict[str, Rule] = {}
         retired: set[str] = set()
+        defined_in: dict[str, str] = {}
         for name, data in files.items():
             items = data.get("rules") if isinstance(data, dict) else None
             if not isinstance(items, list):
@@ -95,8 +96,9 @@ class Rulebook:
                 if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
                     raise RulesError(name, f"rules[{i}] needs an 'id'")
                 rule_id = raw["id"]
-                if rule_id in rules or rule_id in retired:
-                    raise RulesError(name, "duplicate rule id", rule_id)
+                if rule_id in defined_in:
+                    raise RulesError(name, f"duplicate rule id (first defined in {defined_in[rule_id]})", rule_id)
+                defined_in[rule_id] = name
                 if raw.get("retired") is True:
                     retired.add(rule_id)
                     continue
