@@ -1,0 +1,153 @@
+"""Serving: GetRuleset, health, reflection, graceful shutdown and the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+from service.gen.dermtriage.v1 import triage_pb2 as pb
+from service.rules_loader import DEFAULT_RULES_DIR
+from service.server import build_triage, create_server, set_serving
+
+ROOT = Path(__file__).resolve().parent.parent
+VOCABULARY = ROOT.parent / "shared" / "vocabulary.md"
+KIND = {
+    "concern": pb.CONCEPT_KIND_CONCERN,
+    "finding": pb.CONCEPT_KIND_FINDING,
+    "treatment": pb.CONCEPT_KIND_TREATMENT,
+    "flag": pb.CONCEPT_KIND_FLAG,
+    "body_site": pb.CONCEPT_KIND_BODY_SITE,
+    "condition": pb.CONCEPT_KIND_CONDITION,
+    "medication": pb.CONCEPT_KIND_MEDICATION,
+}
+
+
+def _vocabulary_codes() -> dict[str, set[str]]:
+    """The codes vocabulary.md lists, by kind, read from its tables and lists."""
+    text = VOCABULARY.read_text()
+    sections = re.split(r"^## ", text, flags=re.M)
+    by_title = {s.split("\n", 1)[0]: s for s in sections}
+
+    def table_codes(section: str) -> set[str]:
+        return set(re.findall(r"^\| ([a-z0-9_]+) \|", section, flags=re.M)) - {"code"}
+
+    findings = set()
+    for row in re.findall(r"^\| [^|]+ \| ([a-z0-9_, ]+) \|$", by_title["Findings (`Concern.findings`)"], flags=re.M):
+        findings |= {c.strip() for c in row.split(",") if c.strip()} - {"codes"}
+    sites = by_title["Body sites (`Concern.body_site`, `TreatmentRequest.body_site`)"].split("\n\n")[1]
+    factors = by_title["Patient factors"]
+    conditions = re.search(r"`Patient.conditions`: (.*?)\.\n", factors, flags=re.S).group(1)  # type: ignore[union-attr]
+    medications = re.search(r"`Patient.medications`: (.*?)\.\n", factors, flags=re.S).group(1)  # type: ignore[union-attr]
+    flags = by_title["Answers"].split("at least:", 1)[1]
+    return {
+        "concern": table_codes(by_title["Concerns (`Concern.code`)"]),
+        "finding": findings,
+        "body_site": {s.strip().rstrip(".") for s in sites.split(",")},
+        "condition": set(re.findall(r"\b([a-z][a-z0-9_]+)\b(?![^(]*\))", conditions)),
+        "medication": {m.strip() for m in medications.split(",")},
+        "treatment": table_codes(by_title["Treatments (`TreatmentRequest.code`)"]),
+        "flag": set(re.findall(r"\b([A-Z][A-Z0-9_]+)\b", flags)),
+    }
+
+
+def test_get_ruleset_lists_rules_and_every_vocabulary_code(stub, triage) -> None:  # type: ignore[no-untyped-def]
+    response = stub.GetRuleset(pb.GetRulesetRequest(), timeout=10)
+    assert response.ruleset_version == triage.ruleset.version
+    assert re.fullmatch(r"\d+\.\d+\.\d+\+[0-9a-f]{12}", response.ruleset_version)
+    assert {r.rule_id for r in response.rules} == set(triage.ruleset.rulebook.rules)
+    assert all(r.summary.endswith(".") and r.source for r in response.rules)
+    concepts: dict[int, set[str]] = {}
+    for c in response.concepts:
+        assert c.label, c.code
+        concepts.setdefault(c.kind, set()).add(c.code)
+    if not VOCABULARY.exists():
+        pytest.skip("shared/vocabulary.md is not beside the repository")
+    for kind, codes in _vocabulary_codes().items():
+        assert codes, f"parsed no {kind} codes from vocabulary.md"
+        missing = codes - concepts.get(KIND[kind], set())
+        assert not missing, f"{kind} codes missing from the catalog: {sorted(missing)}"
+
+
+def test_assess_answers_carry_the_ruleset_version(stub) -> None:  # type: ignore[no-untyped-def]
+    version = stub.GetRuleset(pb.GetRulesetRequest(), timeout=10).ruleset_version
+    request = pb.AssessRequest(request_id="corr-1", channel=pb.CHANNEL_BOOKING, concerns=[pb.Concern(code="acne")])
+    response = stub.Assess(request, timeout=10)
+    assert response.ruleset_version == version
+    assert response.request_id == "corr-1"
+    assert len(response.decision_id) == 32
+
+
+def test_health_and_reflection(channel) -> None:  # type: ignore[no-untyped-def]
+    health = health_pb2_grpc.HealthStub(channel)
+    for service in ("", "dermtriage.v1.TriageService"):
+        status = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5).status
+        assert status == health_pb2.HealthCheckResponse.SERVING
+    db = ProtoReflectionDescriptorDatabase(channel)
+    assert "dermtriage.v1.TriageService" in set(db.get_services())
+    assert db.FindFileContainingSymbol("dermtriage.v1.AssessRequest").name == "dermtriage/v1/triage.proto"
+
+
+def test_graceful_shutdown_reports_not_serving() -> None:
+    server, port, health_servicer = create_server("127.0.0.1:0", build_triage(DEFAULT_RULES_DIR))
+    server.start()
+    set_serving(health_servicer, True)
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+        health = health_pb2_grpc.HealthStub(ch)
+        health_servicer.enter_graceful_shutdown()
+        status = health.Check(health_pb2.HealthCheckRequest(service="dermtriage.v1.TriageService"), timeout=5).status
+        assert status == health_pb2.HealthCheckResponse.NOT_SERVING
+    server.stop(None)
+
+
+def test_serve_command_answers_then_exits_zero_on_sigterm() -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", "0", "--grace", "2"],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        port = json.loads(line)["port"]
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            from service.gen.dermtriage.v1 import triage_pb2_grpc
+
+            stub = triage_pb2_grpc.TriageServiceStub(ch)
+            request = pb.AssessRequest(channel=pb.CHANNEL_BOOKING, requested_treatments=[pb.TreatmentRequest(code="facial")])
+            assert stub.Assess(request, timeout=10).route == pb.ROUTE_MED_SPA
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert time.monotonic() - start < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_assess_command_prints_the_answer_as_json(tmp_path: Path) -> None:
+    request = tmp_path / "intake.json"
+    request.write_text(json.dumps({"channel": "CHANNEL_BOOKING", "concerns": [{"code": "eczema"}]}))
+    result = subprocess.run([sys.executable, "-m", "service", "assess", str(request)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["route"] == "ROUTE_DERMATOLOGIST" and answer["flags"] == ["MEDICAL_CONDITION"]
+
+
+def test_assess_command_names_bad_fields(tmp_path: Path) -> None:
+    request = tmp_path / "intake.json"
+    request.write_text(json.dumps({"channel": "CHANNEL_BOOKING", "concerns": [{"code": "nope"}]}))
+    result = subprocess.run([sys.executable, "-m", "service", "assess", str(request)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "concerns[0].code" in result.stderr and "nope" not in result.stderr
