@@ -52,7 +52,9 @@ def _check(conf: cfg.Config) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service", description="dermtriage: dermatologist or med spa triage service")
+    parser = argparse.ArgumentParser(
+        prog="python -m service", description="dermtriage: dermatologist or med spa triage service"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the gRPC service")
     cfg.add_serve_flags(serve)

@@ -106,7 +106,10 @@ def encode_decision(d: Decision) -> pb.AssessResponse:
 def encode_ruleset(version: str, rulebook: Rulebook, catalog: Catalog) -> pb.GetRulesetResponse:
     return pb.GetRulesetResponse(
         ruleset_version=version,
-        rules=[pb.Rule(rule_id=r.id, summary=r.summary, source=r.source) for r in sorted(rulebook.rules.values(), key=lambda r: r.id)],
+        rules=[
+            pb.Rule(rule_id=r.id, summary=r.summary, source=r.source)
+            for r in sorted(rulebook.rules.values(), key=lambda r: r.id)
+        ],
         concepts=[
             pb.Concept(
                 code=c.code,

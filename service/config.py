@@ -28,21 +28,39 @@ def _env(name: str, default: str) -> str:
 def add_serve_flags(parser: argparse.ArgumentParser) -> None:
     d = Config()
     parser.add_argument("--host", default=_env("HOST", d.host), help="address to bind (env DERMTRIAGE_HOST)")
-    parser.add_argument("--port", type=int, default=int(_env("PORT", str(d.port))), help="port; 0 picks a free one (env DERMTRIAGE_PORT)")
-    parser.add_argument("--threads", type=int, default=int(_env("THREADS", str(d.threads))), help="gRPC handler threads (env DERMTRIAGE_THREADS)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(_env("PORT", str(d.port))),
+        help="port; 0 picks a free one (env DERMTRIAGE_PORT)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(_env("THREADS", str(d.threads))),
+        help="gRPC handler threads (env DERMTRIAGE_THREADS)",
+    )
     parser.add_argument(
         "--max-in-flight",
         type=int,
         default=int(_env("MAX_IN_FLIGHT", str(d.max_in_flight))),
-        help="calls in progress beyond which the server answers RESOURCE_EXHAUSTED at once (env DERMTRIAGE_MAX_IN_FLIGHT)",
+        help="calls in progress past which new calls get RESOURCE_EXHAUSTED at once (env DERMTRIAGE_MAX_IN_FLIGHT)",
     )
     parser.add_argument(
-        "--grace", type=float, default=float(_env("GRACE", str(d.grace_seconds))), help="seconds to finish in-flight calls on SIGTERM (env DERMTRIAGE_GRACE)"
+        "--grace",
+        type=float,
+        default=float(_env("GRACE", str(d.grace_seconds))),
+        help="seconds to finish in-flight calls on SIGTERM (env DERMTRIAGE_GRACE)",
     )
 
 
 def add_common_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules-dir", type=Path, default=Path(_env("RULES_DIR", str(DEFAULT_RULES_DIR))), help="the rules/ directory (env DERMTRIAGE_RULES_DIR)")
+    parser.add_argument(
+        "--rules-dir",
+        type=Path,
+        default=Path(_env("RULES_DIR", str(DEFAULT_RULES_DIR))),
+        help="the rules/ directory (env DERMTRIAGE_RULES_DIR)",
+    )
     parser.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"), help="log level (env DERMTRIAGE_LOG_LEVEL)")
 
 

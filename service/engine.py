@@ -17,7 +17,7 @@ from durable import engine as durable
 
 from .core.errors import DeadlineExceeded
 from .core.model import Firing
-from .core.rulebook import AllOf, AnyOf, Condition, Rule, Rulebook, Test
+from .core.rulebook import AllOf, Condition, Rule, Rulebook, Test
 
 _OPS = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 
@@ -86,7 +86,7 @@ class Engine:
         def action(c: Any) -> None:
             try:
                 self._record(rule_id, aliases, c)
-            except BaseException as exc:  # noqa: BLE001 - durable would swallow it; we report it
+            except BaseException as exc:
                 self._fault = exc
 
         return action

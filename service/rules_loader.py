@@ -58,9 +58,7 @@ def load_ruleset(root: Path = DEFAULT_RULES_DIR) -> Ruleset:
     }
     if not questions.is_file():
         raise RulesError(f"{root.name}/catalog/questions.yaml", "missing")
-    catalog = Catalog.from_data(
-        concept_files, (str(questions.relative_to(root.parent)), _read_yaml(questions, root))
-    )
+    catalog = Catalog.from_data(concept_files, (str(questions.relative_to(root.parent)), _read_yaml(questions, root)))
     rule_files = {str(p.relative_to(root.parent)): _read_yaml(p, root) for p in sorted(decision_dir.glob("*.yaml"))}
     rulebook = Rulebook.from_data(rule_files, catalog)
     version = f"{manifest['version']}+{content_hash(root)[:12]}"

@@ -23,7 +23,7 @@ access_log = logging.getLogger("dermtriage.access")
 log = logging.getLogger("dermtriage")
 
 # Core error -> (gRPC code, google.rpc code). Anything else is INTERNAL, never UNKNOWN.
-STATUS: dict[type[TriageError], tuple[grpc.StatusCode, int]] = {
+STATUS: dict[type[Exception], tuple[grpc.StatusCode, int]] = {
     InvalidIntake: (grpc.StatusCode.INVALID_ARGUMENT, code_pb2.INVALID_ARGUMENT),
     EngineFault: (grpc.StatusCode.INTERNAL, code_pb2.INTERNAL),
     DeadlineExceeded: (grpc.StatusCode.DEADLINE_EXCEEDED, code_pb2.DEADLINE_EXCEEDED),
@@ -100,7 +100,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
 
 def _cause(error: BaseException) -> str:
     """The exception class names of the chain: never messages, which could carry request data."""
-    names = []
+    names: list[str] = []
     current: BaseException | None = error
     while current is not None and len(names) < 5:
         names.append(type(current).__name__)

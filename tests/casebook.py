@@ -53,7 +53,9 @@ def load_cases(folder: Path = CASES_DIR) -> list[Case]:
 
 def check(case: Case, response: pb.AssessResponse) -> None:
     """Assert the response meets every expectation of the case, naming the one that does not."""
-    got = json_format.MessageToDict(response, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    got = json_format.MessageToDict(
+        response, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
     e = case.expect
     fired = {r["rule_id"] for r in got["reasons"]}
     ctx = f"{case.id} ({case.note}); fired {sorted(fired)}"
@@ -65,7 +67,7 @@ def check(case: Case, response: pb.AssessResponse) -> None:
     assert not missing, f"rules {sorted(missing)} did not fire: {ctx}"
     unwanted = set(e.get("not_rules", [])) & fired
     assert not unwanted, f"rules {sorted(unwanted)} should not fire: {ctx}"
-    for key, prefix in (("concerns", None), ("treatments", None)):
+    for key in ("concerns", "treatments"):
         for i, want in enumerate(e.get(key, [])):
             have = got[key][i]
             for field, value in want.items():

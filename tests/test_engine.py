@@ -112,7 +112,9 @@ def test_action_exception_through_the_server_is_internal_with_decision_id(monkey
 
         with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
             stub = triage_pb2_grpc.TriageServiceStub(ch)
-            request = pb.AssessRequest(channel=pb.CHANNEL_BOOKING, requested_treatments=[pb.TreatmentRequest(code="facial")])
+            request = pb.AssessRequest(
+                channel=pb.CHANNEL_BOOKING, requested_treatments=[pb.TreatmentRequest(code="facial")]
+            )
 
             def boom(*args: object) -> None:
                 raise ValueError("action failed")

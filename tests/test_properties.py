@@ -23,7 +23,11 @@ concerns = st.builds(
 treatments = st.builds(TreatmentRequest, code=st.sampled_from(TREATMENTS), body_site=st.sampled_from(SITES))
 venues = st.one_of(
     st.none(),
-    st.builds(Venue, kind=st.sampled_from(["MED_SPA", "DERMATOLOGY_PRACTICE"]), medical_supervision=st.sampled_from([None, True, False])),
+    st.builds(
+        Venue,
+        kind=st.sampled_from(["MED_SPA", "DERMATOLOGY_PRACTICE"]),
+        medical_supervision=st.sampled_from([None, True, False]),
+    ),
 )
 intakes = st.builds(
     Intake,
@@ -38,7 +42,13 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 
 def _summary(decision):  # type: ignore[no-untyped-def]
-    return (decision.route, decision.urgency, set(decision.flags), {r.rule_id for r in decision.reasons}, {q.id for q in decision.questions})
+    return (
+        decision.route,
+        decision.urgency,
+        set(decision.flags),
+        {r.rule_id for r in decision.reasons},
+        {q.id for q in decision.questions},
+    )
 
 
 @SETTINGS
@@ -57,13 +67,19 @@ def test_answer_does_not_depend_on_order(triage, intake: Intake, data) -> None: 
 
 
 @SETTINGS
-@given(intake=intakes, extra=st.one_of(concerns.map(lambda c: ("concern", c)), treatments.map(lambda t: ("treatment", t))))
+@given(
+    intake=intakes, extra=st.one_of(concerns.map(lambda c: ("concern", c)), treatments.map(lambda t: ("treatment", t)))
+)
 def test_adding_an_item_never_makes_the_answer_less_cautious(triage, intake: Intake, extra) -> None:  # type: ignore[no-untyped-def]
     kind, item = extra
     if kind == "concern" and len(intake.concerns) < 20:
-        bigger = Intake(channel=intake.channel, concerns=(*intake.concerns, item), treatments=intake.treatments, venue=intake.venue)
+        bigger = Intake(
+            channel=intake.channel, concerns=(*intake.concerns, item), treatments=intake.treatments, venue=intake.venue
+        )
     elif kind == "treatment" and len(intake.treatments) < 20:
-        bigger = Intake(channel=intake.channel, concerns=intake.concerns, treatments=(*intake.treatments, item), venue=intake.venue)
+        bigger = Intake(
+            channel=intake.channel, concerns=intake.concerns, treatments=(*intake.treatments, item), venue=intake.venue
+        )
     else:
         return
     before, after = triage.assess(intake), triage.assess(bigger)

@@ -45,7 +45,10 @@ def test_rules_check_command_reports_the_error_and_fails(tmp_path: Path) -> None
     rules = _broken_copy(tmp_path, TABLE[1]["change"])
     result = subprocess.run(
         [sys.executable, "-m", "service", "rules", "check", "--rules-dir", str(rules)],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert result.returncode == 3
     assert TABLE[1]["error"] in result.stderr

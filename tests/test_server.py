@@ -114,7 +114,10 @@ def test_serve_command_answers_then_exits_zero_on_sigterm() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", "0", "--grace", "2"],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         assert proc.stderr is not None
@@ -124,7 +127,9 @@ def test_serve_command_answers_then_exits_zero_on_sigterm() -> None:
             from service.gen.dermtriage.v1 import triage_pb2_grpc
 
             stub = triage_pb2_grpc.TriageServiceStub(ch)
-            request = pb.AssessRequest(channel=pb.CHANNEL_BOOKING, requested_treatments=[pb.TreatmentRequest(code="facial")])
+            request = pb.AssessRequest(
+                channel=pb.CHANNEL_BOOKING, requested_treatments=[pb.TreatmentRequest(code="facial")]
+            )
             assert stub.Assess(request, timeout=10).route == pb.ROUTE_MED_SPA
         start = time.monotonic()
         proc.send_signal(signal.SIGTERM)
@@ -139,7 +144,9 @@ def test_serve_command_answers_then_exits_zero_on_sigterm() -> None:
 def test_assess_command_prints_the_answer_as_json(tmp_path: Path) -> None:
     request = tmp_path / "intake.json"
     request.write_text(json.dumps({"channel": "CHANNEL_BOOKING", "concerns": [{"code": "eczema"}]}))
-    result = subprocess.run([sys.executable, "-m", "service", "assess", str(request)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "assess", str(request)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["route"] == "ROUTE_DERMATOLOGIST" and answer["flags"] == ["MEDICAL_CONDITION"]
@@ -148,6 +155,8 @@ def test_assess_command_prints_the_answer_as_json(tmp_path: Path) -> None:
 def test_assess_command_names_bad_fields(tmp_path: Path) -> None:
     request = tmp_path / "intake.json"
     request.write_text(json.dumps({"channel": "CHANNEL_BOOKING", "concerns": [{"code": "nope"}]}))
-    result = subprocess.run([sys.executable, "-m", "service", "assess", str(request)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "assess", str(request)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert "concerns[0].code" in result.stderr and "nope" not in result.stderr

@@ -128,9 +128,7 @@ def _concept(file: str, kind: str, index: int, raw: Any) -> Concept:
         bad = [t for t in tags if t not in TREATMENT_TAGS]
         if bad or not isinstance(tags, list):
             raise RulesError(file, f"treatment {code!r}: unknown tag(s) {bad}")
-        fields.update(
-            tags=frozenset(tags), description=str(raw.get("note", "")), source=str(raw.get("source", ""))
-        )
+        fields.update(tags=frozenset(tags), description=str(raw.get("note", "")), source=str(raw.get("source", "")))
     elif kind == "flag":
         fields.update(
             red_flag=bool(raw.get("red_flag", False)),
@@ -165,7 +163,9 @@ def _questions(file: str, data: Any) -> dict[str, Question]:
         raise RulesError(file, "needs a 'questions:' list")
     out: dict[str, Question] = {}
     for i, raw in enumerate(items):
-        if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) and raw.get(k) for k in ("id", "text", "answer_field")):
+        if not isinstance(raw, dict) or not all(
+            isinstance(raw.get(k), str) and raw.get(k) for k in ("id", "text", "answer_field")
+        ):
             raise RulesError(file, f"questions[{i}] needs 'id', 'text' and 'answer_field'")
         if raw["id"] in out:
             raise RulesError(file, f"duplicate question id {raw['id']!r}")

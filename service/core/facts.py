@@ -15,7 +15,6 @@ from .catalog import TREATMENT_TAGS, Catalog
 from .model import CHANNELS, FITZPATRICK_TYPES, VENUE_KINDS, Category, Intake, Invasiveness, MedSpa, Practitioner
 
 
-
 @dataclass(frozen=True, slots=True)
 class Domain:
     """The values one fact field may take, for validating rule conditions."""

@@ -111,15 +111,13 @@ def resolve(
 
     concern_codes = catalog.codes("concern")
     concern_results = []
-    for c, s in zip(intake.concerns, concerns.values()):
+    for c, s in zip(intake.concerns, concerns.values(), strict=True):
         base = concern_codes[c.code].category if c.code else None
         category = _max(base, s.category) or Category.MEDICAL  # an unclassified concern is taken as medical
-        concern_results.append(
-            ConcernResult(c.code, category, s.route or DEFAULT_ROUTE, s.urgency, tuple(s.rule_ids))
-        )
+        concern_results.append(ConcernResult(c.code, category, s.route or DEFAULT_ROUTE, s.urgency, tuple(s.rule_ids)))
     treatment_codes = catalog.codes("treatment")
     treatment_results = []
-    for t, s in zip(intake.treatments, treatments.values()):
+    for t, s in zip(intake.treatments, treatments.values(), strict=True):
         concept = treatment_codes[t.code]
         assert concept.practitioner is not None
         treatment_results.append(
@@ -156,4 +154,3 @@ def _weight(rule: Rule, catalog: Catalog) -> tuple[int, int, int, str]:
         -int(red),
         rule.id,
     )
-

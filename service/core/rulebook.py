@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from .catalog import TREATMENT_TAGS, Catalog
 from .errors import RulesError
@@ -41,7 +41,7 @@ class AnyOf:
     parts: tuple[Condition, ...]
 
 
-Condition = Union[Test, AllOf, AnyOf]
+Condition = Test | AllOf | AnyOf
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +225,16 @@ class _Parser:
     def effect(self, raw: Any, patterns: tuple[Pattern, ...]) -> Effect:
         if not isinstance(raw, dict) or not raw:
             raise self.fail("needs a 'then' with at least one conclusion")
-        allowed = {"route", "urgency", "category", "flags", "med_spa_appropriate", "block_all_treatments", "ask", "subject"}
+        allowed = {
+            "route",
+            "urgency",
+            "category",
+            "flags",
+            "med_spa_appropriate",
+            "block_all_treatments",
+            "ask",
+            "subject",
+        }
         unknown = set(raw) - allowed
         if unknown:
             raise self.fail(f"unknown conclusion(s) {sorted(unknown)} (known: {', '.join(sorted(allowed))})")
