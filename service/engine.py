@@ -100,7 +100,9 @@ class Engine:
 
         ``timeout`` bounds the wait for the engine lock (DeadlineExceeded past it).
         """
-        if not self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+        # No deadline arrives as None or as a huge number (gRPC), which Lock.acquire rejects.
+        wait = -1 if timeout is None or timeout >= threading.TIMEOUT_MAX else max(timeout, 0.0)
+        if not self._lock.acquire(timeout=wait):
             raise DeadlineExceeded("the rule engine was busy past the request's deadline")
         try:
             sid = str(next(self._sids))

