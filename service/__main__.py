@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import config as cfg
 from .core.errors import InvalidIntake, RulesError
+from .server import BindError
 
 
 def _setup_logging(level: str) -> None:
@@ -79,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     except RulesError as exc:
         print(f"invalid rules: {exc}", file=sys.stderr)
         return 3
+    except BindError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .rules_loader import DEFAULT_RULES_DIR
 
@@ -17,60 +19,50 @@ class Config:
     rules_dir: Path = DEFAULT_RULES_DIR
     threads: int = 8
     max_in_flight: int = 64
-    grace_seconds: float = 10.0
+    grace: float = 10.0
     log_level: str = "INFO"
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(f"DERMTRIAGE_{name}", default)
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise argparse.ArgumentTypeError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return level
+
+
+# (flag, Config field, type, help). The environment variable is DERMTRIAGE_<FIELD>.
+SERVE_FLAGS: list[tuple[str, str, Callable[[str], Any], str]] = [
+    ("--host", "host", str, "address to bind"),
+    ("--port", "port", int, "port; 0 picks a free one"),
+    ("--threads", "threads", int, "gRPC handler threads"),
+    ("--max-in-flight", "max_in_flight", int, "calls in progress past which new calls get RESOURCE_EXHAUSTED at once"),
+    ("--grace", "grace", float, "seconds to finish in-flight calls on SIGTERM"),
+]
+COMMON_FLAGS: list[tuple[str, str, Callable[[str], Any], str]] = [
+    ("--rules-dir", "rules_dir", Path, "the rules/ directory to load"),
+    ("--log-level", "log_level", _log_level, "log level"),
+]
+
+
+def _add(parser: argparse.ArgumentParser, flags: list[tuple[str, str, Callable[[str], Any], str]]) -> None:
+    for flag, field, type_, help_ in flags:
+        env = f"DERMTRIAGE_{field.upper()}"
+        # A string default goes through `type`, so a bad environment value is a usage error, not a crash.
+        default = os.environ.get(env, str(getattr(Config, field)))
+        parser.add_argument(
+            flag, dest=field, type=type_, default=default, help=f"{help_} (env {env}; default %(default)s)"
+        )
 
 
 def add_serve_flags(parser: argparse.ArgumentParser) -> None:
-    d = Config()
-    parser.add_argument("--host", default=_env("HOST", d.host), help="address to bind (env DERMTRIAGE_HOST)")
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=int(_env("PORT", str(d.port))),
-        help="port; 0 picks a free one (env DERMTRIAGE_PORT)",
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=int(_env("THREADS", str(d.threads))),
-        help="gRPC handler threads (env DERMTRIAGE_THREADS)",
-    )
-    parser.add_argument(
-        "--max-in-flight",
-        type=int,
-        default=int(_env("MAX_IN_FLIGHT", str(d.max_in_flight))),
-        help="calls in progress past which new calls get RESOURCE_EXHAUSTED at once (env DERMTRIAGE_MAX_IN_FLIGHT)",
-    )
-    parser.add_argument(
-        "--grace",
-        type=float,
-        default=float(_env("GRACE", str(d.grace_seconds))),
-        help="seconds to finish in-flight calls on SIGTERM (env DERMTRIAGE_GRACE)",
-    )
+    _add(parser, SERVE_FLAGS)
 
 
 def add_common_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--rules-dir",
-        type=Path,
-        default=Path(_env("RULES_DIR", str(DEFAULT_RULES_DIR))),
-        help="the rules/ directory (env DERMTRIAGE_RULES_DIR)",
-    )
-    parser.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"), help="log level (env DERMTRIAGE_LOG_LEVEL)")
+    _add(parser, COMMON_FLAGS)
 
 
 def from_args(args: argparse.Namespace) -> Config:
-    return Config(
-        host=getattr(args, "host", Config.host),
-        port=getattr(args, "port", Config.port),
-        rules_dir=args.rules_dir,
-        threads=getattr(args, "threads", Config.threads),
-        max_in_flight=getattr(args, "max_in_flight", Config.max_in_flight),
-        grace_seconds=getattr(args, "grace", Config.grace_seconds),
-        log_level=args.log_level,
-    )
+    """The Config for parsed arguments; fields a command has no flag for keep their defaults."""
+    known = {field for _, field, _, _ in SERVE_FLAGS + COMMON_FLAGS}
+    return Config(**{k: v for k, v in vars(args).items() if k in known})

@@ -25,6 +25,10 @@ SERVICE_NAME = triage_pb2.DESCRIPTOR.services_by_name["TriageService"].full_name
 _engine_ids = itertools.count(1)
 
 
+class BindError(RuntimeError):
+    """The server could not listen on the address it was given."""
+
+
 def build_triage(rules_dir: Path) -> Triage:
     """Load and check rules/, compile them into a fresh engine (one per process)."""
     ruleset = load_ruleset(rules_dir)
@@ -34,12 +38,15 @@ def build_triage(rules_dir: Path) -> Triage:
 
 
 def create_server(
-    address: str, triage: Triage, *, threads: int = 8, max_in_flight: int = 64
+    address: str, triage: Triage, *, threads: int = 8, max_in_flight: int = 64, reuse_port: bool = False
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A started-able server bound to ``address`` (port 0 picks a free one); returns it and its port."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rpc"),
         maximum_concurrent_rpcs=max_in_flight,
+        # gRPC shares ports by default (SO_REUSEPORT), which would let a second server start
+        # silently on a port in use; one process owns its port unless workers share it on purpose.
+        options=[("grpc.so_reuseport", 1 if reuse_port else 0)],
     )
     triage_pb2_grpc.add_TriageServiceServicer_to_server(TriageServicer(triage), server)
     health_servicer = health.HealthServicer()
@@ -47,9 +54,12 @@ def create_server(
     reflection.enable_server_reflection(
         (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
     )
-    port = server.add_insecure_port(address)
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError:
+        port = 0
     if port == 0:
-        raise RuntimeError(f"cannot bind {address}")
+        raise BindError(f"cannot listen on {address} (in use, or not an address of this machine)")
     return server, port, health_servicer
 
 
@@ -76,8 +86,8 @@ def serve(config: Config) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     stopping.wait()
-    log.info('{"event": "stopping", "grace_seconds": %s}', config.grace_seconds)
+    log.info('{"event": "stopping", "grace_seconds": %s}', config.grace)
     health_servicer.enter_graceful_shutdown()  # every service NOT_SERVING, and it stays so
-    server.stop(config.grace_seconds).wait()
+    server.stop(config.grace).wait()
     log.info('{"event": "stopped"}')
     return 0

@@ -190,3 +190,25 @@ def test_grpcurl_lists_services_and_runs_the_readme_call(server) -> None:  # typ
     assert answer["route"] == "ROUTE_DERMATOLOGIST"
     assert answer["flags"] == ["VENUE_LACKS_SUPERVISION", "SPLIT_BOOKING"]
     assert [t.get("med_spa_appropriate", False) for t in answer["treatments"]] == [False, True]
+
+
+def test_serve_refuses_a_port_in_use(server) -> None:  # type: ignore[no-untyped-def]
+    """gRPC shares ports by default; a second server on a used port must fail, not serve beside it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(server[1])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "cannot listen on" in result.stderr
+
+
+def test_bad_configuration_is_a_usage_error(tmp_path: Path) -> None:
+    env = {**os.environ, "DERMTRIAGE_PORT": "not-a-port"}
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "serve"], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 2
+    assert "argument --port: invalid int value" in result.stderr
