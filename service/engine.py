@@ -17,7 +17,7 @@ from durable import engine as durable
 
 from .core.errors import DeadlineExceeded
 from .core.model import Firing
-from .core.rulebook import AllOf, Condition, Rule, Rulebook, Test
+from .core.rulebook import PLACEHOLDER, AllOf, Condition, Rule, Rulebook, Test
 
 _OPS = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 
@@ -73,6 +73,7 @@ class Engine:
         self.name = name
         self._lock = threading.Lock()
         self._arity = {r.id: len(r.when) for r in rulebook.rules.values()}
+        self._placeholders = {r.id: tuple(PLACEHOLDER.findall(r.summary)) for r in rulebook.rules.values()}
         self._firings: list[Firing] = []
         self._fault: BaseException | None = None
         self._sids = itertools.count(1)
@@ -92,8 +93,11 @@ class Engine:
         return action
 
     def _record(self, rule_id: str, aliases: tuple[str, ...], c: Any) -> None:
-        matched = c._m  # {alias: fact} for the facts this firing joined
-        self._firings.append(Firing(rule_id, tuple(matched[a]["ref"] for a in aliases)))
+        matched = [c._m[a] for a in aliases]  # the facts this firing joined, in `when` order
+        values = tuple(
+            (name, next(fact[name] for fact in matched if name in fact)) for name in self._placeholders[rule_id]
+        )
+        self._firings.append(Firing(rule_id, tuple(fact["ref"] for fact in matched), values))
 
     def evaluate(self, facts: list[dict[str, Any]], timeout: float | None = None) -> list[Firing]:
         """Every rule firing for these facts, in one session deleted before returning.

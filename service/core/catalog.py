@@ -42,7 +42,6 @@ class Concept:
     med_spa: MedSpa | None = None  # treatments
     tags: frozenset[str] = frozenset()  # treatments
     red_flag: bool = False  # flags
-    needs_appropriate_treatment: bool = False  # flags: dropped when its treatments all end up blocked
     description: str = ""  # flags, treatments (note)
     source: str = ""  # treatments
 
@@ -130,11 +129,7 @@ def _concept(file: str, kind: str, index: int, raw: Any) -> Concept:
             raise RulesError(file, f"treatment {code!r}: unknown tag(s) {bad}")
         fields.update(tags=frozenset(tags), description=str(raw.get("note", "")), source=str(raw.get("source", "")))
     elif kind == "flag":
-        fields.update(
-            red_flag=bool(raw.get("red_flag", False)),
-            needs_appropriate_treatment=bool(raw.get("needs_appropriate_treatment", False)),
-            description=str(raw.get("description", "")),
-        )
+        fields.update(red_flag=bool(raw.get("red_flag", False)), description=str(raw.get("description", "")))
     return Concept(**fields)
 
 
@@ -145,7 +140,7 @@ _EXTRA_FIELDS: dict[str, set[str]] = {
     "condition": set(),
     "medication": set(),
     "treatment": {"invasiveness", "practitioner", "med_spa", "tags", "note", "source"},
-    "flag": {"red_flag", "description", "needs_appropriate_treatment"},
+    "flag": {"red_flag", "description"},
 }
 
 

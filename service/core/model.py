@@ -106,10 +106,14 @@ class Intake:
 
 @dataclass(frozen=True, slots=True)
 class Firing:
-    """One rule that fired, with the refs (``concerns[0]``) of the facts it matched, in order."""
+    """One rule that fired, with the refs (``concerns[0]``) of the facts it matched, in order.
+
+    ``values`` holds the matched facts' fields that the rule's summary names as placeholders.
+    """
 
     rule_id: str
     refs: tuple[str, ...]
+    values: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

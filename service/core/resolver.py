@@ -4,12 +4,19 @@ Rules only add conclusions. DERMATOLOGIST beats EITHER beats MED_SPA, EMERGENCY 
 beats SOON beats ROUTINE, "not appropriate" beats "appropriate", MEDICAL beats BOTH beats
 COSMETIC beats WELLNESS. So the order in which the engine fires rules never matters and no
 rule can lower another's answer. Where no rule spoke, the cautious default stands.
+
+Two conclusions are conditional, both on the final verdicts of treatments, which only ever
+move towards "not appropriate": ``only_if_appropriate`` (a GFE or split booking about a
+treatment that ended blocked is dropped; the loader forbids it on cautious conclusions) and
+``unless_bookable`` (a contraindication's DERMATOLOGIST route gives way when a requested
+esthetician treatment stays bookable, clinical reference §9.3).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .catalog import Catalog
 from .model import (
@@ -18,6 +25,7 @@ from .model import (
     Decision,
     Firing,
     Intake,
+    MedSpa,
     ReasonLine,
     Route,
     TreatmentResult,
@@ -42,7 +50,7 @@ class _Subject:
             self.rule_ids.append(rule_id)
 
 
-def _max(a, b):  # type: ignore[no-untyped-def]
+def _max(a: Any, b: Any) -> Any:
     """The more cautious of two lattice values, either of which may be None."""
     if a is None:
         return b
@@ -70,44 +78,51 @@ def resolve(
     """The answer for one intake from the rules that fired on it."""
     concerns = {f"concerns[{i}]": _Subject() for i in range(len(intake.concerns))}
     treatments = {f"treatments[{i}]": _Subject() for i in range(len(intake.treatments))}
+    # Sorted so that every list comes out the same whatever order the engine fired in.
+    ordered = sorted(set(firings), key=lambda f: (f.rule_id, f.refs, f.values))
+
+    # Pass 1: the verdicts on treatments, which the conditional conclusions depend on.
+    for firing in ordered:
+        eff = rulebook[firing.rule_id].then
+        if eff.block_all_treatments:
+            for subject in treatments.values():
+                subject.appropriate = False
+        for ref in _subjects(firing, eff.subject):
+            if ref in treatments:
+                treatments[ref].appropriate = _and(treatments[ref].appropriate, eff.med_spa_appropriate)
+    treatment_codes = catalog.codes("treatment")
+    bookable = any(
+        s.appropriate is True and treatment_codes[t.code].med_spa is MedSpa.ALWAYS
+        for t, s in zip(intake.treatments, treatments.values(), strict=True)
+    )
+
+    # Pass 2: everything else, skipping conditional conclusions whose condition failed.
     route: Route | None = None
     urgency = Urgency.ROUTINE
     flags: set[str] = set()
-    conditional_flags: list[tuple[str, list[str]]] = []  # (flag, the treatment refs it is about)
-    flag_concepts = catalog.codes("flag")
     asked: set[str] = set()
-    fired: dict[str, Rule] = {}
-
-    # Sorted so that rule_ids lists come out the same whatever order the engine fired in.
-    for firing in sorted(set(firings), key=lambda f: (f.rule_id, f.refs)):
+    reasons: dict[tuple[str, str], Rule] = {}
+    for firing in ordered:
         rule = rulebook[firing.rule_id]
-        fired[rule.id] = rule
         eff = rule.then
-        route = _max(route, eff.route)
+        refs = _subjects(firing, eff.subject)
+        if eff.only_if_appropriate and not any(treatments[r].appropriate is True for r in refs if r in treatments):
+            continue
+        rule_route = None if eff.unless_bookable and bookable else eff.route
+        reasons[(rule.id, _summary(rule, firing))] = rule
+        route = _max(route, rule_route)
         urgency = _max(urgency, eff.urgency)
-        about = [firing.refs[i] for i in eff.subject if firing.refs[i] in treatments]
-        for flag in eff.flags:
-            if flag_concepts[flag].needs_appropriate_treatment and about:
-                conditional_flags.append((flag, about))
-            else:
-                flags.add(flag)
+        flags.update(eff.flags)
         asked.update(eff.ask)
-        for index in eff.subject:
-            ref = firing.refs[index]
+        for ref in refs:
             subject = concerns.get(ref) or treatments[ref]
             subject.add_rule(rule.id)
-            subject.route = _max(subject.route, eff.route)
+            subject.route = _max(subject.route, rule_route)
             subject.urgency = _max(subject.urgency, eff.urgency)
             subject.category = _max(subject.category, eff.category)
-            subject.appropriate = _and(subject.appropriate, eff.med_spa_appropriate)
         if eff.block_all_treatments:
             for subject in treatments.values():
                 subject.add_rule(rule.id)
-                subject.appropriate = False
-
-    for flag, about in conditional_flags:
-        if any(treatments[ref].appropriate is True for ref in about):
-            flags.add(flag)
 
     concern_codes = catalog.codes("concern")
     concern_results = []
@@ -115,18 +130,15 @@ def resolve(
         base = concern_codes[c.code].category if c.code else None
         category = _max(base, s.category) or Category.MEDICAL  # an unclassified concern is taken as medical
         concern_results.append(ConcernResult(c.code, category, s.route or DEFAULT_ROUTE, s.urgency, tuple(s.rule_ids)))
-    treatment_codes = catalog.codes("treatment")
     treatment_results = []
     for t, s in zip(intake.treatments, treatments.values(), strict=True):
         concept = treatment_codes[t.code]
         assert concept.practitioner is not None
         treatment_results.append(
-            TreatmentResult(
-                t.code, concept.invasiveness, concept.practitioner, s.appropriate is True, tuple(s.rule_ids)
-            )
+            TreatmentResult(t.code, concept.invasiveness, concept.practitioner, s.appropriate is True, tuple(s.rule_ids))
         )
 
-    flag_order = list(flag_concepts)
+    flag_order = list(catalog.codes("flag"))
     question_order = list(catalog.questions)
     return Decision(
         request_id=intake.request_id,
@@ -137,11 +149,21 @@ def resolve(
         treatments=tuple(treatment_results),
         flags=tuple(sorted(flags, key=flag_order.index)),
         reasons=tuple(
-            ReasonLine(r.id, r.summary, r.source) for r in sorted(fired.values(), key=lambda r: _weight(r, catalog))
+            ReasonLine(rule.id, summary, rule.source)
+            for (_, summary), rule in sorted(reasons.items(), key=lambda kv: (_weight(kv[1], catalog), kv[0][1]))
         ),
         questions=tuple(catalog.questions[q] for q in sorted(asked, key=question_order.index)),
         ruleset_version=ruleset_version,
     )
+
+
+def _subjects(firing: Firing, indexes: tuple[int, ...]) -> list[str]:
+    return [firing.refs[i] for i in indexes]
+
+
+def _summary(rule: Rule, firing: Firing) -> str:
+    """The rule's summary with its placeholders (``{ng12_score}``) filled from the matched facts."""
+    return rule.summary.format_map(dict(firing.values)) if firing.values else rule.summary
 
 
 def _weight(rule: Rule, catalog: Catalog) -> tuple[int, int, int, str]:

@@ -18,6 +18,7 @@ from .errors import RulesError
 from .facts import FACT_FIELDS, Domain, set_key
 from .model import Category, Route, Urgency
 
+PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 COMPARISONS = ("eq", "ne", "lt", "lte", "gt", "gte")
 SUBJECT_TYPES = ("concern", "treatment")
@@ -60,6 +61,12 @@ class Effect:
     block_all_treatments: bool = False
     ask: tuple[str, ...] = ()
     subject: tuple[int, ...] = ()  # indexes into ``when`` of the facts the effect is about
+    # The whole conclusion stands only while a subject treatment is still appropriate at the
+    # spa (a good-faith exam or a split booking for a blocked treatment says nothing).
+    only_if_appropriate: bool = False
+    # The route stands only when no requested esthetician (ALWAYS) treatment stays appropriate:
+    # clinical reference §9.3, a contraindication defers the item and the spa booking goes ahead.
+    unless_bookable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +136,10 @@ class _Parser:
             raise self.fail("'when' must be a non-empty list of fact patterns")
         patterns = tuple(self.pattern(p) for p in when)
         then = self.effect(raw.get("then"), patterns)
+        fields = {f for p in patterns for f in FACT_FIELDS[p.fact]}
+        for name in PLACEHOLDER.findall(raw["summary"]):
+            if name not in fields:
+                raise self.fail(f"summary placeholder {{{name}}} is not a field of the matched facts")
         return Rule(self.rule_id, raw["summary"].strip(), raw["source"].strip(), patterns, then, self.file)
 
     def pattern(self, raw: Any) -> Pattern:
@@ -234,6 +245,8 @@ class _Parser:
             "block_all_treatments",
             "ask",
             "subject",
+            "only_if_appropriate",
+            "unless_bookable",
         }
         unknown = set(raw) - allowed
         if unknown:
@@ -262,7 +275,17 @@ class _Parser:
             block_all_treatments=bool(self.flag_value(raw, "block_all_treatments")),
             ask=ask,
             subject=subject_idx,
+            only_if_appropriate=bool(self.flag_value(raw, "only_if_appropriate")),
+            unless_bookable=bool(self.flag_value(raw, "unless_bookable")),
         )
+        cautious = effect.route is Route.DERMATOLOGIST or effect.urgency not in (None, Urgency.ROUTINE)
+        if effect.only_if_appropriate and (cautious or effect.block_all_treatments or effect.med_spa_appropriate is False):
+            # A conditional conclusion must never be able to hide a cautious one.
+            raise self.fail("only_if_appropriate cannot go with a DERMATOLOGIST route, an urgency or a block")
+        if effect.only_if_appropriate and not any(patterns[i].fact == "treatment" for i in subject_idx):
+            raise self.fail("only_if_appropriate needs a treatment subject")
+        if effect.unless_bookable and (effect.route is not Route.DERMATOLOGIST or effect.urgency not in (None, Urgency.ROUTINE)):
+            raise self.fail("unless_bookable is for a ROUTINE DERMATOLOGIST route only (clinical reference §9.3)")
         if effect.category and not any(patterns[i].fact == "concern" for i in subject_idx):
             raise self.fail("then.category needs a concern subject")
         if effect.med_spa_appropriate is not None and not any(patterns[i].fact == "treatment" for i in subject_idx):
