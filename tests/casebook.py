@@ -24,6 +24,7 @@ KNOWN = {*REQUIRED, "flags", "questions", "not_rules", "concerns", "treatments"}
 class Case:
     id: str
     note: str
+    reference: str  # the section of ../shared/clinical-reference.md the case tests
     request: dict[str, Any]
     expect: dict[str, Any]
 
@@ -36,18 +37,21 @@ def load_cases(folder: Path = CASES_DIR) -> list[Case]:
     seen: set[str] = set()
     for path in sorted(folder.glob("*.yaml")):
         data = yaml.safe_load(path.read_text())
+        file_reference = data.get("reference")
         for i, raw in enumerate(data["cases"]):
             where = f"{path.name}[{i}]"
             name = raw.get("name")
             assert name and name not in seen, f"{where}: a unique 'name' is required"
             seen.add(name)
             assert raw.get("note"), f"{where}: a 'note' says what the case shows"
+            reference = raw.get("reference") or file_reference
+            assert reference and "§" in reference, f"{where}: name the clinical reference section (reference: '§1.1')"
             expect = raw.get("expect") or {}
             missing = [k for k in REQUIRED if not expect.get(k)]
             assert not missing, f"{where}: expects nothing about {missing}"
             unknown = set(expect) - KNOWN
             assert not unknown, f"{where}: unknown expectation(s) {sorted(unknown)}"
-            cases.append(Case(f"{path.stem}:{name}", raw["note"], raw["request"], expect))
+            cases.append(Case(f"{path.stem}:{name}", raw["note"], reference, raw["request"], expect))
     return cases
 
 
@@ -58,7 +62,7 @@ def check(case: Case, response: pb.AssessResponse) -> None:
     )
     e = case.expect
     fired = {r["rule_id"] for r in got["reasons"]}
-    ctx = f"{case.id} ({case.note}); fired {sorted(fired)}"
+    ctx = f"{case.id} ({case.note}; {case.reference}); fired {sorted(fired)}"
     assert got["route"] == f"ROUTE_{e['route']}", f"route {got['route']}: {ctx}"
     assert got["urgency"] == f"URGENCY_{e['urgency']}", f"urgency {got['urgency']}: {ctx}"
     assert sorted(got["flags"]) == sorted(e.get("flags", [])), f"flags {got['flags']}: {ctx}"
