@@ -135,7 +135,9 @@ def resolve(
         concept = treatment_codes[t.code]
         assert concept.practitioner is not None
         treatment_results.append(
-            TreatmentResult(t.code, concept.invasiveness, concept.practitioner, s.appropriate is True, tuple(s.rule_ids))
+            TreatmentResult(
+                t.code, concept.invasiveness, concept.practitioner, s.appropriate is True, tuple(s.rule_ids)
+            )
         )
 
     flag_order = list(catalog.codes("flag"))

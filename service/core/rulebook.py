@@ -279,12 +279,16 @@ class _Parser:
             unless_bookable=bool(self.flag_value(raw, "unless_bookable")),
         )
         cautious = effect.route is Route.DERMATOLOGIST or effect.urgency not in (None, Urgency.ROUTINE)
-        if effect.only_if_appropriate and (cautious or effect.block_all_treatments or effect.med_spa_appropriate is False):
+        if effect.only_if_appropriate and (
+            cautious or effect.block_all_treatments or effect.med_spa_appropriate is False
+        ):
             # A conditional conclusion must never be able to hide a cautious one.
             raise self.fail("only_if_appropriate cannot go with a DERMATOLOGIST route, an urgency or a block")
         if effect.only_if_appropriate and not any(patterns[i].fact == "treatment" for i in subject_idx):
             raise self.fail("only_if_appropriate needs a treatment subject")
-        if effect.unless_bookable and (effect.route is not Route.DERMATOLOGIST or effect.urgency not in (None, Urgency.ROUTINE)):
+        if effect.unless_bookable and (
+            effect.route is not Route.DERMATOLOGIST or effect.urgency not in (None, Urgency.ROUTINE)
+        ):
             raise self.fail("unless_bookable is for a ROUTINE DERMATOLOGIST route only (clinical reference §9.3)")
         if effect.category and not any(patterns[i].fact == "concern" for i in subject_idx):
             raise self.fail("then.category needs a concern subject")
