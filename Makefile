@@ -4,13 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test proto proto-check lint bench clean
+.PHONY: serve test properties-long proto proto-check lint bench clean
 
 serve: $(STAMP)  ## start the service on its embedded defaults (port 50051)
 	$(BIN)/python -m service serve
 
 test: $(STAMP)  ## run the whole test suite
 	$(BIN)/python -m pytest -q
+
+properties-long: $(STAMP)  ## the property tests with 5,000 examples each (minutes)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/test_properties.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -100,7 +100,9 @@ intakes = st.builds(
     venue=venues,
 )
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Example counts come from the hypothesis profile (tests/conftest.py); function-scoped fixtures
+# are fine here because `triage` is session-wide and stateless between calls.
+SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
 def _summary(decision):  # type: ignore[no-untyped-def]
