@@ -212,3 +212,17 @@ def test_bad_configuration_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "argument --port: invalid int value" in result.stderr
+
+
+def test_readme_shows_the_current_answer(assess_core) -> None:  # type: ignore[no-untyped-def]
+    """The README's example answer is what the service answers today (but for per-call ids)."""
+    from google.protobuf import json_format
+
+    readme = (ROOT / "README.md").read_text()
+    shown = json.loads(readme.split("```json\n", 1)[1].split("\n```", 1)[0])
+    request = json_format.Parse((ROOT / "docs" / "examples" / "assess-request.json").read_text(), pb.AssessRequest())
+    actual = json_format.MessageToDict(assess_core(request), preserving_proto_field_name=True)
+    for answer in (shown, actual):
+        answer.pop("decision_id")
+        answer.pop("ruleset_version")
+    assert shown == actual, "README.md's example answer is stale: rerun the grpcurl call and paste it"
