@@ -16,7 +16,6 @@ from service.gen.dermtriage.v1 import triage_pb2_grpc
 from service.rules_loader import DEFAULT_RULES_DIR
 from service.server import build_triage, create_server, set_serving
 
-
 # Property tests: a bounded run in the suite; `make properties-long` runs many more examples.
 settings.register_profile("suite", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
