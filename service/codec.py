@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from .core.catalog import KINDS, Catalog
 from .core.model import (
+    HISTORICAL,
+    HYPOTHETICAL,
+    NEGATED,
+    OTHER_PERSON,
+    PRESENT,
     Category,
     Concern,
     Decision,
@@ -33,7 +38,11 @@ _URGENCY = {u: pb.Urgency.Value(f"URGENCY_{u.name}") for u in Urgency}
 _CATEGORY = {c: pb.ConcernCategory.Value(f"CONCERN_CATEGORY_{c.name}") for c in Category}
 _INVASIVENESS = {i: pb.Invasiveness.Value(f"INVASIVENESS_{i.name}") for i in Invasiveness}
 _PRACTITIONER = {p: pb.Practitioner.Value(f"PRACTITIONER_{p.name}") for p in Practitioner}
-_CONCEPT_KIND = {k: pb.ConceptKind.Value(f"CONCEPT_KIND_{k.upper()}") for k in KINDS}
+_CONCEPT_KIND = {k: pb.ConceptKind.Value(f"CONCEPT_KIND_{k.upper()}") for k in (*KINDS, "patient_fact", "venue_fact")}
+_ASSERTION = {
+    a: pb.TextAssertion.Value(f"TEXT_ASSERTION_{a.upper()}")
+    for a in (PRESENT, NEGATED, HYPOTHETICAL, HISTORICAL, OTHER_PERSON)
+}
 
 
 def _enum(number: int, names: dict[int, str]) -> str | None:
@@ -100,6 +109,20 @@ def encode_decision(d: Decision) -> pb.AssessResponse:
         reasons=[pb.Reason(rule_id=r.rule_id, summary=r.summary, source=r.source) for r in d.reasons],
         questions=[pb.FollowUpQuestion(id=q.id, text=q.text, answer_field=q.answer_field) for q in d.questions],
         ruleset_version=d.ruleset_version,
+        text_findings=[
+            pb.TextFinding(
+                code=f.mention.code,
+                kind=_CONCEPT_KIND[f.mention.kind],
+                negated=f.mention.assertion == NEGATED,
+                start=f.mention.start,
+                end=f.mention.end,
+                field=f.field,
+                assertion=_ASSERTION[f.mention.assertion],
+                used=f.used,
+                value=f.mention.value,
+            )
+            for f in d.text_findings
+        ],
     )
 
 

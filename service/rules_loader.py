@@ -12,6 +12,7 @@ import yaml
 from .core.catalog import Catalog
 from .core.errors import RulesError
 from .core.rulebook import Rulebook
+from .core.text import TextRules
 from .core.triage import Ruleset
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -39,7 +40,7 @@ def content_hash(root: Path) -> str:
 
 
 def load_ruleset(root: Path = DEFAULT_RULES_DIR) -> Ruleset:
-    """Load ``ruleset.yaml``, ``catalog/*.yaml`` and ``decision/*.yaml`` under ``root``."""
+    """Load ``ruleset.yaml``, ``catalog/*.yaml``, ``decision/*.yaml`` and ``text.yaml`` under ``root``."""
     root = Path(root)
     if not root.is_dir():
         raise RulesError(str(root), "rules directory not found")
@@ -61,5 +62,11 @@ def load_ruleset(root: Path = DEFAULT_RULES_DIR) -> Ruleset:
     catalog = Catalog.from_data(concept_files, (str(questions.relative_to(root.parent)), _read_yaml(questions, root)))
     rule_files = {str(p.relative_to(root.parent)): _read_yaml(p, root) for p in sorted(decision_dir.glob("*.yaml"))}
     rulebook = Rulebook.from_data(rule_files, catalog)
+    text_path = root / "text.yaml"
+    text_rules = (
+        TextRules.from_data(f"{root.name}/text.yaml", _read_yaml(text_path, root), catalog)
+        if text_path.is_file()
+        else None
+    )
     version = f"{manifest['version']}+{content_hash(root)[:12]}"
-    return Ruleset(version, catalog, rulebook)
+    return Ruleset(version, catalog, rulebook, text_rules)

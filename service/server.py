@@ -14,11 +14,13 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from .config import Config
+from .core.text import TextReader
 from .core.triage import Triage
 from .engine import Engine
 from .gen.dermtriage.v1 import triage_pb2, triage_pb2_grpc
 from .rules_loader import load_ruleset
 from .servicer import TriageServicer
+from .wordlist import english_words
 
 log = logging.getLogger("dermtriage")
 SERVICE_NAME = triage_pb2.DESCRIPTOR.services_by_name["TriageService"].full_name
@@ -34,7 +36,8 @@ def build_triage(rules_dir: Path) -> Triage:
     ruleset = load_ruleset(rules_dir)
     # A durable ruleset name can be registered once; the version hash and a counter keep it unique.
     name = f"dermtriage_{ruleset.version.split('+')[-1]}_{next(_engine_ids)}"
-    return Triage(ruleset, Engine(ruleset.rulebook, name).evaluate)
+    reader = TextReader(ruleset.catalog, ruleset.text_rules, english_words()) if ruleset.text_rules else None
+    return Triage(ruleset, Engine(ruleset.rulebook, name).evaluate, reader)
 
 
 def create_server(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .catalog import Catalog
@@ -13,6 +13,7 @@ from .facts import build_facts
 from .model import Decision, Firing, Intake
 from .resolver import resolve
 from .rulebook import Rulebook
+from .text import TextReader, TextRules, merge_text
 from .validate import check_intake
 
 # Evaluates facts with the compiled rules; ``timeout`` is how long it may wait for the engine.
@@ -21,19 +22,27 @@ Evaluator = Callable[[list[dict[str, Any]], "float | None"], Sequence[Firing]]
 
 @dataclass(frozen=True)
 class Ruleset:
-    """A loaded ``rules/`` directory: its version, catalog and rules."""
+    """A loaded ``rules/`` directory: its version, catalog, rules and text-reading rules."""
 
     version: str
     catalog: Catalog
     rulebook: Rulebook
+    text_rules: TextRules | None = None
 
 
 class Triage:
     """Answers intakes with one ruleset and one evaluator (one engine per process)."""
 
-    def __init__(self, ruleset: Ruleset, evaluate: Evaluator, new_id: Callable[[], str] = lambda: uuid.uuid4().hex):
+    def __init__(
+        self,
+        ruleset: Ruleset,
+        evaluate: Evaluator,
+        reader: TextReader | None = None,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ):
         self.ruleset = ruleset
         self._evaluate = evaluate
+        self.reader = reader
         self._new_id = new_id
 
     def assess(self, intake: Intake, timeout: float | None = None) -> Decision:
@@ -43,10 +52,14 @@ class Triage:
         if violations:
             raise InvalidIntake(violations)
         decision_id = self._new_id()
+        read = ()
+        if self.reader is not None and (intake.free_text or any(c.text for c in intake.concerns)):
+            intake, read = merge_text(intake, self.reader, rs.catalog)
         facts = build_facts(intake, rs.catalog)
         try:
             firings = self._evaluate(facts, timeout)
-            return resolve(intake, firings, rs.rulebook, rs.catalog, decision_id, rs.version)
+            decision = resolve(intake, firings, rs.rulebook, rs.catalog, decision_id, rs.version)
+            return replace(decision, text_findings=read) if read else decision
         except (DeadlineExceeded, Overloaded):
             raise
         except Exception as exc:  # any other failure is an engine fault: no partial answer

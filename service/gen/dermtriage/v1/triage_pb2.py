@@ -24,31 +24,33 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x64\x65rmtriage/v1/triage.proto\x12\rdermtriage.v1\"\x96\x02\n\rAssessRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\'\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x16.dermtriage.v1.Channel\x12\'\n\x07patient\x18\x03 \x01(\x0b\x32\x16.dermtriage.v1.Patient\x12(\n\x08\x63oncerns\x18\x04 \x03(\x0b\x32\x16.dermtriage.v1.Concern\x12=\n\x14requested_treatments\x18\x05 \x03(\x0b\x32\x1f.dermtriage.v1.TreatmentRequest\x12#\n\x05venue\x18\x06 \x01(\x0b\x32\x14.dermtriage.v1.Venue\x12\x11\n\tfree_text\x18\x07 \x01(\t\"\xdb\x01\n\x07Patient\x12\x16\n\tage_years\x18\x01 \x01(\rH\x00\x88\x01\x01\x12\x15\n\x08pregnant\x18\x02 \x01(\x08H\x01\x88\x01\x01\x12\x1a\n\rbreastfeeding\x18\x03 \x01(\x08H\x02\x88\x01\x01\x12/\n\x0b\x66itzpatrick\x18\x04 \x01(\x0e\x32\x1a.dermtriage.v1.Fitzpatrick\x12\x12\n\nconditions\x18\x05 \x03(\t\x12\x13\n\x0bmedications\x18\x06 \x03(\tB\x0c\n\n_age_yearsB\x0b\n\t_pregnantB\x10\n\x0e_breastfeeding\"J\n\x07\x43oncern\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x10\n\x08\x66indings\x18\x02 \x03(\t\x12\x11\n\tbody_site\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\"3\n\x10TreatmentRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x11\n\tbody_site\x18\x02 \x01(\t\"i\n\x05Venue\x12&\n\x04kind\x18\x01 \x01(\x0e\x32\x18.dermtriage.v1.VenueKind\x12 \n\x13medical_supervision\x18\x02 \x01(\x08H\x00\x88\x01\x01\x42\x16\n\x14_medical_supervision\"\xf7\x02\n\x0e\x41ssessResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x02 \x01(\t\x12#\n\x05route\x18\x03 \x01(\x0e\x32\x14.dermtriage.v1.Route\x12\'\n\x07urgency\x18\x04 \x01(\x0e\x32\x16.dermtriage.v1.Urgency\x12\x32\n\x08\x63oncerns\x18\x05 \x03(\x0b\x32 .dermtriage.v1.ConcernAssessment\x12\x36\n\ntreatments\x18\x06 \x03(\x0b\x32\".dermtriage.v1.TreatmentAssessment\x12\r\n\x05\x66lags\x18\x07 \x03(\t\x12&\n\x07reasons\x18\x08 \x03(\x0b\x32\x15.dermtriage.v1.Reason\x12\x32\n\tquestions\x18\t \x03(\x0b\x32\x1f.dermtriage.v1.FollowUpQuestion\x12\x17\n\x0fruleset_version\x18\n \x01(\t\"\xb3\x01\n\x11\x43oncernAssessment\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x30\n\x08\x63\x61tegory\x18\x02 \x01(\x0e\x32\x1e.dermtriage.v1.ConcernCategory\x12#\n\x05route\x18\x03 \x01(\x0e\x32\x14.dermtriage.v1.Route\x12\'\n\x07urgency\x18\x04 \x01(\x0e\x32\x16.dermtriage.v1.Urgency\x12\x10\n\x08rule_ids\x18\x05 \x03(\t\"\xc1\x01\n\x13TreatmentAssessment\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x31\n\x0cinvasiveness\x18\x02 \x01(\x0e\x32\x1b.dermtriage.v1.Invasiveness\x12:\n\x15required_practitioner\x18\x03 \x01(\x0e\x32\x1b.dermtriage.v1.Practitioner\x12\x1b\n\x13med_spa_appropriate\x18\x04 \x01(\x08\x12\x10\n\x08rule_ids\x18\x05 \x03(\t\":\n\x06Reason\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\"\x13\n\x11GetRulesetRequest\"{\n\x12GetRulesetResponse\x12\x17\n\x0fruleset_version\x18\x01 \x01(\t\x12\"\n\x05rules\x18\x02 \x03(\x0b\x32\x13.dermtriage.v1.Rule\x12(\n\x08\x63oncepts\x18\x03 \x03(\x0b\x32\x16.dermtriage.v1.Concept\"8\n\x04Rule\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\"s\n\x07\x43oncept\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.dermtriage.v1.ConceptKind\x12\r\n\x05label\x18\x03 \x01(\t\x12\x10\n\x08synonyms\x18\x04 \x03(\t\x12\x0f\n\x07icd10cm\x18\x05 \x01(\t\"B\n\x10\x46ollowUpQuestion\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x14\n\x0c\x61nswer_field\x18\x03 \x01(\t*V\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43HANNEL_BOOKING\x10\x01\x12\x1d\n\x19\x43HANNEL_TELEHEALTH_INTAKE\x10\x02*\xa1\x01\n\x0b\x46itzpatrick\x12\x1b\n\x17\x46ITZPATRICK_UNSPECIFIED\x10\x00\x12\x11\n\rFITZPATRICK_I\x10\x01\x12\x12\n\x0e\x46ITZPATRICK_II\x10\x02\x12\x13\n\x0f\x46ITZPATRICK_III\x10\x03\x12\x12\n\x0e\x46ITZPATRICK_IV\x10\x04\x12\x11\n\rFITZPATRICK_V\x10\x05\x12\x12\n\x0e\x46ITZPATRICK_VI\x10\x06*d\n\tVenueKind\x12\x1a\n\x16VENUE_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12VENUE_KIND_MED_SPA\x10\x01\x12#\n\x1fVENUE_KIND_DERMATOLOGY_PRACTICE\x10\x02*\\\n\x05Route\x12\x15\n\x11ROUTE_UNSPECIFIED\x10\x00\x12\x17\n\x13ROUTE_DERMATOLOGIST\x10\x01\x12\x11\n\rROUTE_MED_SPA\x10\x02\x12\x10\n\x0cROUTE_EITHER\x10\x03*t\n\x07Urgency\x12\x17\n\x13URGENCY_UNSPECIFIED\x10\x00\x12\x13\n\x0fURGENCY_ROUTINE\x10\x01\x12\x10\n\x0cURGENCY_SOON\x10\x02\x12\x12\n\x0eURGENCY_URGENT\x10\x03\x12\x15\n\x11URGENCY_EMERGENCY\x10\x04*\xaa\x01\n\x0f\x43oncernCategory\x12 \n\x1c\x43ONCERN_CATEGORY_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43ONCERN_CATEGORY_COSMETIC\x10\x01\x12\x1c\n\x18\x43ONCERN_CATEGORY_MEDICAL\x10\x02\x12\x19\n\x15\x43ONCERN_CATEGORY_BOTH\x10\x03\x12\x1d\n\x19\x43ONCERN_CATEGORY_WELLNESS\x10\x04*\x8b\x01\n\x0cInvasiveness\x12\x1c\n\x18INVASIVENESS_UNSPECIFIED\x10\x00\x12\x1d\n\x19INVASIVENESS_NON_INVASIVE\x10\x01\x12#\n\x1fINVASIVENESS_MINIMALLY_INVASIVE\x10\x02\x12\x19\n\x15INVASIVENESS_INVASIVE\x10\x03*\x8d\x01\n\x0cPractitioner\x12\x1c\n\x18PRACTITIONER_UNSPECIFIED\x10\x00\x12\x1c\n\x18PRACTITIONER_ESTHETICIAN\x10\x01\x12%\n!PRACTITIONER_SUPERVISED_CLINICIAN\x10\x02\x12\x1a\n\x16PRACTITIONER_PHYSICIAN\x10\x03*\xe7\x01\n\x0b\x43onceptKind\x12\x1c\n\x18\x43ONCEPT_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43ONCEPT_KIND_CONCERN\x10\x01\x12\x18\n\x14\x43ONCEPT_KIND_FINDING\x10\x02\x12\x1a\n\x16\x43ONCEPT_KIND_BODY_SITE\x10\x03\x12\x1a\n\x16\x43ONCEPT_KIND_CONDITION\x10\x04\x12\x1b\n\x17\x43ONCEPT_KIND_MEDICATION\x10\x05\x12\x1a\n\x16\x43ONCEPT_KIND_TREATMENT\x10\x06\x12\x15\n\x11\x43ONCEPT_KIND_FLAG\x10\x07\x32\xa9\x01\n\rTriageService\x12\x45\n\x06\x41ssess\x12\x1c.dermtriage.v1.AssessRequest\x1a\x1d.dermtriage.v1.AssessResponse\x12Q\n\nGetRuleset\x12 .dermtriage.v1.GetRulesetRequest\x1a!.dermtriage.v1.GetRulesetResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x64\x65rmtriage/v1/triage.proto\x12\rdermtriage.v1\"\x96\x02\n\rAssessRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\'\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x16.dermtriage.v1.Channel\x12\'\n\x07patient\x18\x03 \x01(\x0b\x32\x16.dermtriage.v1.Patient\x12(\n\x08\x63oncerns\x18\x04 \x03(\x0b\x32\x16.dermtriage.v1.Concern\x12=\n\x14requested_treatments\x18\x05 \x03(\x0b\x32\x1f.dermtriage.v1.TreatmentRequest\x12#\n\x05venue\x18\x06 \x01(\x0b\x32\x14.dermtriage.v1.Venue\x12\x11\n\tfree_text\x18\x07 \x01(\t\"\xdb\x01\n\x07Patient\x12\x16\n\tage_years\x18\x01 \x01(\rH\x00\x88\x01\x01\x12\x15\n\x08pregnant\x18\x02 \x01(\x08H\x01\x88\x01\x01\x12\x1a\n\rbreastfeeding\x18\x03 \x01(\x08H\x02\x88\x01\x01\x12/\n\x0b\x66itzpatrick\x18\x04 \x01(\x0e\x32\x1a.dermtriage.v1.Fitzpatrick\x12\x12\n\nconditions\x18\x05 \x03(\t\x12\x13\n\x0bmedications\x18\x06 \x03(\tB\x0c\n\n_age_yearsB\x0b\n\t_pregnantB\x10\n\x0e_breastfeeding\"J\n\x07\x43oncern\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x10\n\x08\x66indings\x18\x02 \x03(\t\x12\x11\n\tbody_site\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\"3\n\x10TreatmentRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x11\n\tbody_site\x18\x02 \x01(\t\"i\n\x05Venue\x12&\n\x04kind\x18\x01 \x01(\x0e\x32\x18.dermtriage.v1.VenueKind\x12 \n\x13medical_supervision\x18\x02 \x01(\x08H\x00\x88\x01\x01\x42\x16\n\x14_medical_supervision\"\xaa\x03\n\x0e\x41ssessResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x02 \x01(\t\x12#\n\x05route\x18\x03 \x01(\x0e\x32\x14.dermtriage.v1.Route\x12\'\n\x07urgency\x18\x04 \x01(\x0e\x32\x16.dermtriage.v1.Urgency\x12\x32\n\x08\x63oncerns\x18\x05 \x03(\x0b\x32 .dermtriage.v1.ConcernAssessment\x12\x36\n\ntreatments\x18\x06 \x03(\x0b\x32\".dermtriage.v1.TreatmentAssessment\x12\r\n\x05\x66lags\x18\x07 \x03(\t\x12&\n\x07reasons\x18\x08 \x03(\x0b\x32\x15.dermtriage.v1.Reason\x12\x32\n\tquestions\x18\t \x03(\x0b\x32\x1f.dermtriage.v1.FollowUpQuestion\x12\x17\n\x0fruleset_version\x18\n \x01(\t\x12\x31\n\rtext_findings\x18\x0b \x03(\x0b\x32\x1a.dermtriage.v1.TextFinding\"\xcf\x01\n\x0bTextFinding\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.dermtriage.v1.ConceptKind\x12\x0f\n\x07negated\x18\x03 \x01(\x08\x12\r\n\x05start\x18\x04 \x01(\r\x12\x0b\n\x03\x65nd\x18\x05 \x01(\r\x12\r\n\x05\x66ield\x18\x06 \x01(\t\x12/\n\tassertion\x18\x07 \x01(\x0e\x32\x1c.dermtriage.v1.TextAssertion\x12\x0c\n\x04used\x18\x08 \x01(\x08\x12\r\n\x05value\x18\t \x01(\t\"\xb3\x01\n\x11\x43oncernAssessment\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x30\n\x08\x63\x61tegory\x18\x02 \x01(\x0e\x32\x1e.dermtriage.v1.ConcernCategory\x12#\n\x05route\x18\x03 \x01(\x0e\x32\x14.dermtriage.v1.Route\x12\'\n\x07urgency\x18\x04 \x01(\x0e\x32\x16.dermtriage.v1.Urgency\x12\x10\n\x08rule_ids\x18\x05 \x03(\t\"\xc1\x01\n\x13TreatmentAssessment\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x31\n\x0cinvasiveness\x18\x02 \x01(\x0e\x32\x1b.dermtriage.v1.Invasiveness\x12:\n\x15required_practitioner\x18\x03 \x01(\x0e\x32\x1b.dermtriage.v1.Practitioner\x12\x1b\n\x13med_spa_appropriate\x18\x04 \x01(\x08\x12\x10\n\x08rule_ids\x18\x05 \x03(\t\":\n\x06Reason\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\"\x13\n\x11GetRulesetRequest\"{\n\x12GetRulesetResponse\x12\x17\n\x0fruleset_version\x18\x01 \x01(\t\x12\"\n\x05rules\x18\x02 \x03(\x0b\x32\x13.dermtriage.v1.Rule\x12(\n\x08\x63oncepts\x18\x03 \x03(\x0b\x32\x16.dermtriage.v1.Concept\"8\n\x04Rule\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\"s\n\x07\x43oncept\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.dermtriage.v1.ConceptKind\x12\r\n\x05label\x18\x03 \x01(\t\x12\x10\n\x08synonyms\x18\x04 \x03(\t\x12\x0f\n\x07icd10cm\x18\x05 \x01(\t\"B\n\x10\x46ollowUpQuestion\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x14\n\x0c\x61nswer_field\x18\x03 \x01(\t*V\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43HANNEL_BOOKING\x10\x01\x12\x1d\n\x19\x43HANNEL_TELEHEALTH_INTAKE\x10\x02*\xa1\x01\n\x0b\x46itzpatrick\x12\x1b\n\x17\x46ITZPATRICK_UNSPECIFIED\x10\x00\x12\x11\n\rFITZPATRICK_I\x10\x01\x12\x12\n\x0e\x46ITZPATRICK_II\x10\x02\x12\x13\n\x0f\x46ITZPATRICK_III\x10\x03\x12\x12\n\x0e\x46ITZPATRICK_IV\x10\x04\x12\x11\n\rFITZPATRICK_V\x10\x05\x12\x12\n\x0e\x46ITZPATRICK_VI\x10\x06*d\n\tVenueKind\x12\x1a\n\x16VENUE_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12VENUE_KIND_MED_SPA\x10\x01\x12#\n\x1fVENUE_KIND_DERMATOLOGY_PRACTICE\x10\x02*\\\n\x05Route\x12\x15\n\x11ROUTE_UNSPECIFIED\x10\x00\x12\x17\n\x13ROUTE_DERMATOLOGIST\x10\x01\x12\x11\n\rROUTE_MED_SPA\x10\x02\x12\x10\n\x0cROUTE_EITHER\x10\x03*t\n\x07Urgency\x12\x17\n\x13URGENCY_UNSPECIFIED\x10\x00\x12\x13\n\x0fURGENCY_ROUTINE\x10\x01\x12\x10\n\x0cURGENCY_SOON\x10\x02\x12\x12\n\x0eURGENCY_URGENT\x10\x03\x12\x15\n\x11URGENCY_EMERGENCY\x10\x04*\xaa\x01\n\x0f\x43oncernCategory\x12 \n\x1c\x43ONCERN_CATEGORY_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43ONCERN_CATEGORY_COSMETIC\x10\x01\x12\x1c\n\x18\x43ONCERN_CATEGORY_MEDICAL\x10\x02\x12\x19\n\x15\x43ONCERN_CATEGORY_BOTH\x10\x03\x12\x1d\n\x19\x43ONCERN_CATEGORY_WELLNESS\x10\x04*\x8b\x01\n\x0cInvasiveness\x12\x1c\n\x18INVASIVENESS_UNSPECIFIED\x10\x00\x12\x1d\n\x19INVASIVENESS_NON_INVASIVE\x10\x01\x12#\n\x1fINVASIVENESS_MINIMALLY_INVASIVE\x10\x02\x12\x19\n\x15INVASIVENESS_INVASIVE\x10\x03*\x8d\x01\n\x0cPractitioner\x12\x1c\n\x18PRACTITIONER_UNSPECIFIED\x10\x00\x12\x1c\n\x18PRACTITIONER_ESTHETICIAN\x10\x01\x12%\n!PRACTITIONER_SUPERVISED_CLINICIAN\x10\x02\x12\x1a\n\x16PRACTITIONER_PHYSICIAN\x10\x03*\xa3\x02\n\x0b\x43onceptKind\x12\x1c\n\x18\x43ONCEPT_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43ONCEPT_KIND_CONCERN\x10\x01\x12\x18\n\x14\x43ONCEPT_KIND_FINDING\x10\x02\x12\x1a\n\x16\x43ONCEPT_KIND_BODY_SITE\x10\x03\x12\x1a\n\x16\x43ONCEPT_KIND_CONDITION\x10\x04\x12\x1b\n\x17\x43ONCEPT_KIND_MEDICATION\x10\x05\x12\x1a\n\x16\x43ONCEPT_KIND_TREATMENT\x10\x06\x12\x15\n\x11\x43ONCEPT_KIND_FLAG\x10\x07\x12\x1d\n\x19\x43ONCEPT_KIND_PATIENT_FACT\x10\x08\x12\x1b\n\x17\x43ONCEPT_KIND_VENUE_FACT\x10\t*\xc8\x01\n\rTextAssertion\x12\x1e\n\x1aTEXT_ASSERTION_UNSPECIFIED\x10\x00\x12\x1a\n\x16TEXT_ASSERTION_PRESENT\x10\x01\x12\x1a\n\x16TEXT_ASSERTION_NEGATED\x10\x02\x12\x1f\n\x1bTEXT_ASSERTION_HYPOTHETICAL\x10\x03\x12\x1d\n\x19TEXT_ASSERTION_HISTORICAL\x10\x04\x12\x1f\n\x1bTEXT_ASSERTION_OTHER_PERSON\x10\x05\x32\xa9\x01\n\rTriageService\x12\x45\n\x06\x41ssess\x12\x1c.dermtriage.v1.AssessRequest\x1a\x1d.dermtriage.v1.AssessResponse\x12Q\n\nGetRuleset\x12 .dermtriage.v1.GetRulesetRequest\x1a!.dermtriage.v1.GetRulesetResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'dermtriage.v1.triage_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHANNEL']._serialized_start=1989
-  _globals['_CHANNEL']._serialized_end=2075
-  _globals['_FITZPATRICK']._serialized_start=2078
-  _globals['_FITZPATRICK']._serialized_end=2239
-  _globals['_VENUEKIND']._serialized_start=2241
-  _globals['_VENUEKIND']._serialized_end=2341
-  _globals['_ROUTE']._serialized_start=2343
-  _globals['_ROUTE']._serialized_end=2435
-  _globals['_URGENCY']._serialized_start=2437
-  _globals['_URGENCY']._serialized_end=2553
-  _globals['_CONCERNCATEGORY']._serialized_start=2556
-  _globals['_CONCERNCATEGORY']._serialized_end=2726
-  _globals['_INVASIVENESS']._serialized_start=2729
-  _globals['_INVASIVENESS']._serialized_end=2868
-  _globals['_PRACTITIONER']._serialized_start=2871
-  _globals['_PRACTITIONER']._serialized_end=3012
-  _globals['_CONCEPTKIND']._serialized_start=3015
-  _globals['_CONCEPTKIND']._serialized_end=3246
+  _globals['_CHANNEL']._serialized_start=2250
+  _globals['_CHANNEL']._serialized_end=2336
+  _globals['_FITZPATRICK']._serialized_start=2339
+  _globals['_FITZPATRICK']._serialized_end=2500
+  _globals['_VENUEKIND']._serialized_start=2502
+  _globals['_VENUEKIND']._serialized_end=2602
+  _globals['_ROUTE']._serialized_start=2604
+  _globals['_ROUTE']._serialized_end=2696
+  _globals['_URGENCY']._serialized_start=2698
+  _globals['_URGENCY']._serialized_end=2814
+  _globals['_CONCERNCATEGORY']._serialized_start=2817
+  _globals['_CONCERNCATEGORY']._serialized_end=2987
+  _globals['_INVASIVENESS']._serialized_start=2990
+  _globals['_INVASIVENESS']._serialized_end=3129
+  _globals['_PRACTITIONER']._serialized_start=3132
+  _globals['_PRACTITIONER']._serialized_end=3273
+  _globals['_CONCEPTKIND']._serialized_start=3276
+  _globals['_CONCEPTKIND']._serialized_end=3567
+  _globals['_TEXTASSERTION']._serialized_start=3570
+  _globals['_TEXTASSERTION']._serialized_end=3770
   _globals['_ASSESSREQUEST']._serialized_start=46
   _globals['_ASSESSREQUEST']._serialized_end=324
   _globals['_PATIENT']._serialized_start=327
@@ -60,23 +62,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VENUE']._serialized_start=677
   _globals['_VENUE']._serialized_end=782
   _globals['_ASSESSRESPONSE']._serialized_start=785
-  _globals['_ASSESSRESPONSE']._serialized_end=1160
-  _globals['_CONCERNASSESSMENT']._serialized_start=1163
-  _globals['_CONCERNASSESSMENT']._serialized_end=1342
-  _globals['_TREATMENTASSESSMENT']._serialized_start=1345
-  _globals['_TREATMENTASSESSMENT']._serialized_end=1538
-  _globals['_REASON']._serialized_start=1540
-  _globals['_REASON']._serialized_end=1598
-  _globals['_GETRULESETREQUEST']._serialized_start=1600
-  _globals['_GETRULESETREQUEST']._serialized_end=1619
-  _globals['_GETRULESETRESPONSE']._serialized_start=1621
-  _globals['_GETRULESETRESPONSE']._serialized_end=1744
-  _globals['_RULE']._serialized_start=1746
-  _globals['_RULE']._serialized_end=1802
-  _globals['_CONCEPT']._serialized_start=1804
-  _globals['_CONCEPT']._serialized_end=1919
-  _globals['_FOLLOWUPQUESTION']._serialized_start=1921
-  _globals['_FOLLOWUPQUESTION']._serialized_end=1987
-  _globals['_TRIAGESERVICE']._serialized_start=3249
-  _globals['_TRIAGESERVICE']._serialized_end=3418
+  _globals['_ASSESSRESPONSE']._serialized_end=1211
+  _globals['_TEXTFINDING']._serialized_start=1214
+  _globals['_TEXTFINDING']._serialized_end=1421
+  _globals['_CONCERNASSESSMENT']._serialized_start=1424
+  _globals['_CONCERNASSESSMENT']._serialized_end=1603
+  _globals['_TREATMENTASSESSMENT']._serialized_start=1606
+  _globals['_TREATMENTASSESSMENT']._serialized_end=1799
+  _globals['_REASON']._serialized_start=1801
+  _globals['_REASON']._serialized_end=1859
+  _globals['_GETRULESETREQUEST']._serialized_start=1861
+  _globals['_GETRULESETREQUEST']._serialized_end=1880
+  _globals['_GETRULESETRESPONSE']._serialized_start=1882
+  _globals['_GETRULESETRESPONSE']._serialized_end=2005
+  _globals['_RULE']._serialized_start=2007
+  _globals['_RULE']._serialized_end=2063
+  _globals['_CONCEPT']._serialized_start=2065
+  _globals['_CONCEPT']._serialized_end=2180
+  _globals['_FOLLOWUPQUESTION']._serialized_start=2182
+  _globals['_FOLLOWUPQUESTION']._serialized_end=2248
+  _globals['_TRIAGESERVICE']._serialized_start=3773
+  _globals['_TRIAGESERVICE']._serialized_end=3942
 # @@protoc_insertion_point(module_scope)

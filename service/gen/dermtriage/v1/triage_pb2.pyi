@@ -76,6 +76,17 @@ class ConceptKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONCEPT_KIND_MEDICATION: _ClassVar[ConceptKind]
     CONCEPT_KIND_TREATMENT: _ClassVar[ConceptKind]
     CONCEPT_KIND_FLAG: _ClassVar[ConceptKind]
+    CONCEPT_KIND_PATIENT_FACT: _ClassVar[ConceptKind]
+    CONCEPT_KIND_VENUE_FACT: _ClassVar[ConceptKind]
+
+class TextAssertion(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TEXT_ASSERTION_UNSPECIFIED: _ClassVar[TextAssertion]
+    TEXT_ASSERTION_PRESENT: _ClassVar[TextAssertion]
+    TEXT_ASSERTION_NEGATED: _ClassVar[TextAssertion]
+    TEXT_ASSERTION_HYPOTHETICAL: _ClassVar[TextAssertion]
+    TEXT_ASSERTION_HISTORICAL: _ClassVar[TextAssertion]
+    TEXT_ASSERTION_OTHER_PERSON: _ClassVar[TextAssertion]
 CHANNEL_UNSPECIFIED: Channel
 CHANNEL_BOOKING: Channel
 CHANNEL_TELEHEALTH_INTAKE: Channel
@@ -119,6 +130,14 @@ CONCEPT_KIND_CONDITION: ConceptKind
 CONCEPT_KIND_MEDICATION: ConceptKind
 CONCEPT_KIND_TREATMENT: ConceptKind
 CONCEPT_KIND_FLAG: ConceptKind
+CONCEPT_KIND_PATIENT_FACT: ConceptKind
+CONCEPT_KIND_VENUE_FACT: ConceptKind
+TEXT_ASSERTION_UNSPECIFIED: TextAssertion
+TEXT_ASSERTION_PRESENT: TextAssertion
+TEXT_ASSERTION_NEGATED: TextAssertion
+TEXT_ASSERTION_HYPOTHETICAL: TextAssertion
+TEXT_ASSERTION_HISTORICAL: TextAssertion
+TEXT_ASSERTION_OTHER_PERSON: TextAssertion
 
 class AssessRequest(_message.Message):
     __slots__ = ("request_id", "channel", "patient", "concerns", "requested_treatments", "venue", "free_text")
@@ -183,7 +202,7 @@ class Venue(_message.Message):
     def __init__(self, kind: _Optional[_Union[VenueKind, str]] = ..., medical_supervision: _Optional[bool] = ...) -> None: ...
 
 class AssessResponse(_message.Message):
-    __slots__ = ("request_id", "decision_id", "route", "urgency", "concerns", "treatments", "flags", "reasons", "questions", "ruleset_version")
+    __slots__ = ("request_id", "decision_id", "route", "urgency", "concerns", "treatments", "flags", "reasons", "questions", "ruleset_version", "text_findings")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     ROUTE_FIELD_NUMBER: _ClassVar[int]
@@ -194,6 +213,7 @@ class AssessResponse(_message.Message):
     REASONS_FIELD_NUMBER: _ClassVar[int]
     QUESTIONS_FIELD_NUMBER: _ClassVar[int]
     RULESET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FINDINGS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     decision_id: str
     route: Route
@@ -204,7 +224,30 @@ class AssessResponse(_message.Message):
     reasons: _containers.RepeatedCompositeFieldContainer[Reason]
     questions: _containers.RepeatedCompositeFieldContainer[FollowUpQuestion]
     ruleset_version: str
-    def __init__(self, request_id: _Optional[str] = ..., decision_id: _Optional[str] = ..., route: _Optional[_Union[Route, str]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., concerns: _Optional[_Iterable[_Union[ConcernAssessment, _Mapping]]] = ..., treatments: _Optional[_Iterable[_Union[TreatmentAssessment, _Mapping]]] = ..., flags: _Optional[_Iterable[str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., questions: _Optional[_Iterable[_Union[FollowUpQuestion, _Mapping]]] = ..., ruleset_version: _Optional[str] = ...) -> None: ...
+    text_findings: _containers.RepeatedCompositeFieldContainer[TextFinding]
+    def __init__(self, request_id: _Optional[str] = ..., decision_id: _Optional[str] = ..., route: _Optional[_Union[Route, str]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., concerns: _Optional[_Iterable[_Union[ConcernAssessment, _Mapping]]] = ..., treatments: _Optional[_Iterable[_Union[TreatmentAssessment, _Mapping]]] = ..., flags: _Optional[_Iterable[str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., questions: _Optional[_Iterable[_Union[FollowUpQuestion, _Mapping]]] = ..., ruleset_version: _Optional[str] = ..., text_findings: _Optional[_Iterable[_Union[TextFinding, _Mapping]]] = ...) -> None: ...
+
+class TextFinding(_message.Message):
+    __slots__ = ("code", "kind", "negated", "start", "end", "field", "assertion", "used", "value")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NEGATED_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    ASSERTION_FIELD_NUMBER: _ClassVar[int]
+    USED_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    kind: ConceptKind
+    negated: bool
+    start: int
+    end: int
+    field: str
+    assertion: TextAssertion
+    used: bool
+    value: str
+    def __init__(self, code: _Optional[str] = ..., kind: _Optional[_Union[ConceptKind, str]] = ..., negated: _Optional[bool] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., field: _Optional[str] = ..., assertion: _Optional[_Union[TextAssertion, str]] = ..., used: _Optional[bool] = ..., value: _Optional[str] = ...) -> None: ...
 
 class ConcernAssessment(_message.Message):
     __slots__ = ("code", "category", "route", "urgency", "rule_ids")
