@@ -10,7 +10,7 @@ from typing import Any
 from .catalog import Catalog
 from .errors import DeadlineExceeded, EngineFault, InvalidIntake, Overloaded
 from .facts import build_facts
-from .model import Decision, Firing, Intake
+from .model import Decision, Firing, Intake, TextFinding
 from .resolver import resolve
 from .rulebook import Rulebook
 from .text import TextReader, TextRules, merge_text
@@ -52,7 +52,7 @@ class Triage:
         if violations:
             raise InvalidIntake(violations)
         decision_id = self._new_id()
-        read = ()
+        read: tuple[TextFinding, ...] = ()
         if self.reader is not None and (intake.free_text or any(c.text for c in intake.concerns)):
             intake, read = merge_text(intake, self.reader, rs.catalog)
         facts = build_facts(intake, rs.catalog)
