@@ -26,6 +26,11 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _BOUNDARY = re.compile(r"[.!?;:\n()\[\]]")
 _NEGATION_WINDOW = 3  # tokens between a negation cue and the first mention it negates
 _MAX_ITEMS = 20
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(mm|millimet(?:er|re)s?|cm|centimet(?:er|re)s?)\b")
+_FUNCTION_WORDS = frozenset(
+    "is are was were be been has have had do does did it its this that there the a an to of in on at for with "
+    "from by up down out over very so too just".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +41,26 @@ class Token:
 
 
 def normalize_word(word: str, spelling: Mapping[str, str]) -> str:
+    """Lower-case word without apostrophes or accents, American spelling, singular."""
     word = word.replace("'", "").replace("’", "")
     if not word.isascii():
         word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
-    return spelling.get(word, word)
+    return singular(spelling.get(word, word))
+
+
+def singular(word: str) -> str:
+    """A crude plural stripper, applied alike to texts and synonyms so that either form matches."""
+    if len(word) <= 3 or not word.isalpha() or word.endswith(("ss", "us", "is", "ous")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("ves") and len(word) > 4:
+        return word[:-3] + "f"
+    if word.endswith(("ches", "shes", "xes", "zes", "sses")):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
 
 
 @dataclass(frozen=True)
@@ -54,6 +75,15 @@ class TextRules:
     first_person: frozenset[str]
     fact_phrases: Mapping[tuple[str, ...], tuple[tuple[str, str, str], ...]]  # phrase -> ((kind, code, value),)
     age_patterns: tuple[re.Pattern[str], ...]
+    # (kind, code, within, groups): every group (a set of phrases) within `within` words of one clause
+    combinations: tuple[tuple[str, str, int, tuple[frozenset[tuple[str, ...]], ...]], ...] = ()
+    sizes: tuple[tuple[str, float], ...] = ()  # (finding, minimum millimetres)
+    derive: tuple[tuple[frozenset[str], str, frozenset[str]], ...] = ()  # (findings together, added, dropped)
+    complication_concern: str = ""
+    history_condition: Mapping[str, str] = field(default_factory=dict)  # concern in the past -> condition
+    idioms: frozenset[tuple[str, ...]] = frozenset()
+    lesion_findings: frozenset[str] = frozenset()  # read only on a lesion concern (or an uncoded one)
+    lesion_concerns: frozenset[str] = frozenset()
 
     @classmethod
     def from_data(cls, file: str, data: Any, catalog: Catalog) -> TextRules:
@@ -102,6 +132,42 @@ class TextRules:
         def words(key: str) -> frozenset[str]:
             return frozenset(normalize_word(w, spelling) for w in data.get(key) or [])
 
+        combinations = []
+        for i, raw in enumerate(data.get("combinations") or []):
+            where = f"combinations[{i}]"
+            kind = "finding" if "finding" in raw else "concern"
+            code = raw.get(kind)
+            if code not in catalog.codes(kind):
+                raise RulesError(file, f"{where}: unknown {kind} code {code!r}")
+            groups = raw.get("all")
+            if not isinstance(groups, list) or len(groups) < 2 or not isinstance(raw.get("within"), int):
+                raise RulesError(file, f"{where}: needs 'within' (words) and 'all' (two or more phrase lists)")
+            combinations.append(
+                (kind, code, raw["within"], tuple(frozenset(phrase(str(p), where) for p in g) for g in groups))
+            )
+        sizes = []
+        for raw in data.get("sizes") or []:
+            if raw.get("finding") not in catalog.codes("finding"):
+                raise RulesError(file, f"sizes: unknown finding {raw.get('finding')!r}")
+            sizes.append((raw["finding"], float(raw["min_mm"])))
+        derive = []
+        for raw in data.get("derive") or []:
+            codes = [*raw.get("all", []), raw.get("add")]
+            if not all(c in catalog.codes("finding") for c in codes):
+                raise RulesError(file, f"derive: unknown finding in {codes}")
+            derive.append((frozenset(raw["all"]), raw["add"], frozenset(raw.get("drop") or ())))
+        history = dict(data.get("history_condition") or {})
+        for concern, condition in history.items():
+            if concern not in catalog.codes("concern") or condition not in catalog.codes("condition"):
+                raise RulesError(file, f"history_condition: unknown code in {concern!r}: {condition!r}")
+        lesion_findings = frozenset(data.get("lesion_findings") or ())
+        lesion_concerns = frozenset(data.get("lesion_concerns") or ())
+        if not lesion_findings <= set(catalog.codes("finding")) or not lesion_concerns <= set(catalog.codes("concern")):
+            raise RulesError(file, "lesion_findings / lesion_concerns: unknown code")
+        complication = data.get("complication_concern", "")
+        if complication and complication not in catalog.codes("concern"):
+            raise RulesError(file, f"complication_concern: unknown concern {complication!r}")
+
         return cls(
             spelling=spelling,
             cues={k: tuple(v) for k, v in cues.items()},
@@ -111,6 +177,14 @@ class TextRules:
             first_person=words("first_person"),
             fact_phrases={k: tuple(v) for k, v in facts.items()},
             age_patterns=ages,
+            combinations=tuple(combinations),
+            sizes=tuple(sizes),
+            derive=tuple(derive),
+            complication_concern=complication,
+            history_condition=history,
+            idioms=frozenset(phrase(p, "idioms") for p in data.get("idioms") or ()),
+            lesion_findings=lesion_findings,
+            lesion_concerns=lesion_concerns,
         )
 
 
@@ -128,20 +202,42 @@ class TextReader:
                         lexicon.setdefault(key, []).append((kind, concept.code, ""))
         for key, facts in rules.fact_phrases.items():
             lexicon.setdefault(key, []).extend(facts)
+        for key in rules.idioms:  # matched like concepts, so their words are taken, then dropped
+            lexicon[key] = [("none", "", "")]
         self._lexicon = {k: tuple(v) for k, v in lexicon.items()}
         self._lengths = _first_word_lengths(self._lexicon)
         self._cue_lengths = _first_word_lengths(rules.cues)
+        # One-word negation cues: a phrase read across one of them ("redness isnt spreading") is negated.
+        self._negation_words = frozenset(
+            k[0] for k, hits in rules.cues.items() if len(k) == 1 and ("negation", "before") in hits
+        )
         vocabulary = {w for key in self._lexicon for w in key}
         self._vocabulary = frozenset(vocabulary)
         # Typo correction: a word no dictionary knows, one edit away from exactly one lexicon word.
-        self._known = frozenset(known_words) | self._vocabulary | rules.list_words | rules.first_person
+        self._known = (
+            frozenset(singular(w) for w in known_words) | self._vocabulary | rules.list_words | rules.first_person
+        )
         self._deletes: dict[str, set[str]] = {}
         for word in vocabulary:
             if len(word) >= 5 and word.isalpha():
                 for variant in _deletes(word):
                     self._deletes.setdefault(variant, set()).add(word)
         self._four_letter = frozenset(w for w in vocabulary if len(w) == 4 and w.isalpha())
+        # Two-word phrases also match apart or reversed within a clause ("tongue is swelling",
+        # "vision went blurry"), when both words carry meaning.
+        function_words = rules.list_words | rules.first_person | _FUNCTION_WORDS
+        self._pairs: dict[str, list[tuple[str, tuple[tuple[str, str, str], ...]]]] = {}
+        for key, hits in self._lexicon.items():
+            if len(key) == 2 and not set(key) & function_words and all(len(w) > 2 for w in key):
+                self._pairs.setdefault(key[0], []).append((key[1], hits))
+                self._pairs.setdefault(key[1], []).append((key[0], hits))
         self._corrections: dict[str, str | None] = {}
+        self._combination_index: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
+        for c, (_, _, _, groups) in enumerate(rules.combinations):
+            for g, group in enumerate(groups):
+                for key in group:
+                    if key:
+                        self._combination_index.setdefault(key[0], []).append((c, g, key))
 
     def _phrase(self, text: str) -> tuple[str, ...]:
         return tuple(normalize_word(w, self.rules.spelling) for w in _WORD.findall(text.lower()))
@@ -190,15 +286,160 @@ class TextReader:
         words = [t.norm for t in tokens]
         mentions = [
             Mention(kind, code, tokens[i].start, tokens[j - 1].end, PRESENT, value, i, j - 1)
-            for i, j, hits in _longest_matches(words, self._lexicon, self._lengths)
+            for i, j, hits in self.match(words, boundaries)
             for kind, code, value in hits
         ]
+        mentions.extend(self._nested(words, tokens, mentions))  # only inside exact phrases
+        mentions = self._apart(words, tokens, boundaries, mentions)
+        combined = self._combinations(words, tokens, boundaries, mentions)
+        mentions = [m for m in mentions if not _inside_combination(m, combined)] + [c for c, _ in combined]
+        mentions.extend(self._sizes(text, tokens))
         mentions.extend(self._ages(text, tokens))
         covered = {k for m in mentions for k in range(m.first, m.last + 1)}
-        cues = [(i, j, hits) for i, j, hits in _longest_matches(words, self.rules.cues, self._cue_lengths)]
+        cues = list(_longest_matches(words, self.rules.cues, self._cue_lengths, boundaries))
         cues = [c for c in cues if not any(k in covered for k in range(c[0], c[1]))]
         clause = _clause_ids(len(tokens), boundaries)
-        return [self._assert(m, cues, clause, words) for m in sorted(mentions, key=lambda m: (m.first, m.kind))]
+        mentions = list(dict.fromkeys(m for m in mentions if m.kind not in ("none", "_span")))
+        mentions.sort(key=lambda m: (m.first, m.kind))
+        negated = self._negation_scopes(mentions, cues, clause, words)
+        return [self._assert(m, cues, clause, words, k in negated) for k, m in enumerate(mentions)]
+
+    def _negation_scopes(
+        self, mentions: list[Mention], cues: list[tuple[int, int, Any]], clause: list[int], words: list[str]
+    ) -> set[int]:
+        """Mentions a negation cue reaches: the first within a few words of the cue, then a list
+        that carries on ("no fever, chills or rash") until a word that is not a list word."""
+        out: set[int] = set()
+        for start, end, hits in cues:
+            if ("negation", "before") not in hits:
+                continue
+            previous_end = end
+            for k, m in enumerate(mentions):
+                if m.first < end or clause[m.first] != clause[start]:
+                    continue
+                gap = words[previous_end : m.first]
+                if previous_end == end:
+                    if m.first - end > _NEGATION_WINDOW:
+                        break
+                elif not all(w in self.rules.list_words for w in gap):
+                    break
+                out.add(k)
+                previous_end = max(previous_end, m.last + 1)
+        return out
+
+    def match(
+        self, words: list[str], boundaries: set[int]
+    ) -> Iterable[tuple[int, int, tuple[tuple[str, str, str], ...]]]:
+        """Concept phrases in the normalised words: (first token, end token, (kind, code, value)...)."""
+        return _longest_matches(words, self._lexicon, self._lengths, boundaries)
+
+    def _apart(
+        self, words: list[str], tokens: list[Token], boundaries: set[int], mentions: list[Mention]
+    ) -> list[Mention]:
+        """Adds two-word phrases whose words stand apart (up to two words between) or reversed.
+
+        Such a pair may take over a one-word mention ("tongue ... swelling" is more than
+        "swelling"), never part of a longer phrase.
+        """
+        single = {m.first: m for m in mentions if m.first == m.last}
+        taken = {k for m in mentions if m.first != m.last for k in range(m.first, m.last + 1)}
+        clause = _clause_ids(len(words), boundaries)
+        replaced: set[int] = set()
+        out: list[Mention] = []
+        for i, w in enumerate(words):
+            if i in taken or w not in self._pairs:
+                continue
+            for j in range(i + 1, min(i + 4, len(words))):
+                if j in taken or clause[j] != clause[i]:
+                    continue
+                if any(words[k] in self._negation_words for k in range(i + 1, j)):
+                    break  # never read a pair across a negation
+                hits = next((h for other, h in self._pairs[w] if other == words[j]), None)
+                if hits is not None:
+                    out.extend(Mention(k, c, tokens[i].start, tokens[j].end, PRESENT, v, i, j) for k, c, v in hits)
+                    taken.update((i, j))
+                    replaced.update(k for k in (i, j) if k in single)
+                    break
+        return [m for m in mentions if not (m.first == m.last and m.first in replaced)] + out
+
+    def _combinations(
+        self, words: list[str], tokens: list[Token], boundaries: set[int], mentions: list[Mention]
+    ) -> list[tuple[Mention, frozenset[int]]]:
+        """Concepts stated in many words: one word group each within a short span of one clause.
+
+        Each comes with the tokens its groups matched, which no vaguer one-word mention keeps.
+        """
+        if not self.rules.combinations:
+            return []
+        clause = _clause_ids(len(words), boundaries)
+        found: dict[int, list[list[tuple[int, int]]]] = {}
+        for i, w in enumerate(words):
+            for c, g, key in self._combination_index.get(w, ()):
+                if tuple(words[i : i + len(key)]) == key:
+                    groups = found.setdefault(c, [[] for _ in self.rules.combinations[c][3]])
+                    groups[g].append((i, i + len(key) - 1))
+        have = {(m.kind, m.code, clause[m.first]) for m in mentions if clause}
+        out = []
+        for c, groups in found.items():
+            kind, code, within, _ = self.rules.combinations[c]
+            if not all(groups):
+                continue
+            for first in groups[0]:
+                match = [first]
+                for other in groups[1:]:
+                    near = [o for o in other if clause[o[0]] == clause[first[0]] and abs(o[0] - first[0]) <= within]
+                    if not near:
+                        break
+                    match.append(min(near, key=lambda o: abs(o[0] - first[0])))
+                else:
+                    lo, hi = min(m[0] for m in match), max(m[1] for m in match)
+                    if hi - lo <= within + 3:
+                        # Already read in other words: the span still shadows the vaguer words in it.
+                        known = (kind, code, clause[lo]) in have
+                        negated = any(words[k] in self._negation_words for k in range(lo, hi + 1))
+                        assertion = NEGATED if negated else PRESENT
+                        mention = Mention(
+                            "_span" if known else kind, code, tokens[lo].start, tokens[hi].end, assertion, "", lo, hi
+                        )
+                        out.append((mention, frozenset(k for a, b in match for k in range(a, b + 1))))
+                        have.add((kind, code, clause[lo]))
+        return out
+
+    def _nested(self, words: list[str], tokens: list[Token], mentions: list[Mention]) -> list[Mention]:
+        """Concerns and body sites named inside a longer phrase of another kind ("lip filler")."""
+        out = []
+        for m in mentions:
+            if m.last - m.first < 1 or m.kind in ("patient_fact", "venue_fact", "condition", "none", "_span"):
+                continue
+            for i in range(m.first, m.last + 1):
+                for length in self._lengths.get(words[i], ()):
+                    if i + length - 1 <= m.last and (i, length) != (m.first, m.last - m.first + 1):
+                        for kind, code, value in self._lexicon.get(tuple(words[i : i + length]), ()):
+                            if kind in ("concern", "body_site") and kind != m.kind:
+                                out.append(
+                                    Mention(
+                                        kind,
+                                        code,
+                                        tokens[i].start,
+                                        tokens[i + length - 1].end,
+                                        PRESENT,
+                                        value,
+                                        i,
+                                        i + length - 1,
+                                    )
+                                )
+        return out
+
+    def _sizes(self, text: str, tokens: list[Token]) -> list[Mention]:
+        """Lesion sizes stated in millimetres or centimetres."""
+        out = []
+        for m in _SIZE.finditer(text.lower()):
+            size = float(m.group(1)) * (10 if m.group(2).startswith("c") else 1)
+            first = next((i for i, t in enumerate(tokens) if t.end > m.start()), 0)
+            for finding, min_mm in self.rules.sizes:
+                if size >= min_mm:
+                    out.append(Mention("finding", finding, m.start(), m.end(), PRESENT, "", first, first))
+        return out
 
     def _ages(self, text: str, tokens: list[Token]) -> list[Mention]:
         lower = text.lower()
@@ -213,12 +454,16 @@ class TextReader:
         out.sort(key=lambda m: m.start)
         return out[:1]  # the first age stated is the patient's
 
-    def _assert(self, m: Mention, cues: list[tuple[int, int, Any]], clause: list[int], words: list[str]) -> Mention:
-        if not clause:
-            return m
-        kinds = []  # the cues that reach this mention, nearest first
+    def _assert(
+        self, m: Mention, cues: list[tuple[int, int, Any]], clause: list[int], words: list[str], negated: bool
+    ) -> Mention:
+        if not clause or m.assertion != PRESENT:
+            return m  # already decided (a phrase read across a negation)
+        kinds = [(0, "negation")] if negated else []  # the cues that reach this mention
         for start, end, hits in cues:
             for cue_type, direction in hits:
+                if cue_type == "negation" and direction == "before":
+                    continue  # decided by _negation_scopes
                 if direction == "before" and end - 1 < m.first and clause[start] == clause[m.first]:
                     if self._reaches(cue_type, end, m.first, words, clause):
                         kinds.append((m.first - end, cue_type))
@@ -246,16 +491,21 @@ class TextReader:
     def _reaches(self, cue_type: str, cue_end: int, target: int, words: list[str], clause: list[int]) -> bool:
         """Whether a cue ending at token ``cue_end`` reaches the mention starting at ``target``."""
         between = words[cue_end:target]
-        if cue_type == "negation":
-            # The first thing negated is near the cue; a list ("no fever, chills or rash") carries on.
-            if target - cue_end <= _NEGATION_WINDOW:
-                return True
-            return all(w in self.rules.list_words or w in self._vocabulary for w in between)
         if cue_type == "other_person":
             return not any(w in self.rules.first_person for w in between)
         if cue_type == "treatment_done":
             return target - cue_end <= 3
         return True
+
+
+def _inside_combination(m: Mention, combined: list[tuple[Mention, frozenset[int]]]) -> bool:
+    """A one-word finding or concern on a word of a many-word finding says less ("swelling" in
+    "lips ... swelling", "redness" in "the redness has spread")."""
+    return (
+        m.first == m.last
+        and m.kind in ("finding", "concern")
+        and any(m.first in matched and m.code != c.code for c, matched in combined)
+    )
 
 
 def _first_word_lengths(index: Mapping[tuple[str, ...], Any]) -> dict[str, tuple[int, ...]]:
@@ -266,13 +516,16 @@ def _first_word_lengths(index: Mapping[tuple[str, ...], Any]) -> dict[str, tuple
 
 
 def _longest_matches(
-    words: list[str], index: Mapping[tuple[str, ...], Any], lengths: Mapping[str, tuple[int, ...]]
+    words: list[str],
+    index: Mapping[tuple[str, ...], Any],
+    lengths: Mapping[str, tuple[int, ...]],
+    boundaries: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> Iterable[tuple[int, int, Any]]:
-    """Greedy longest phrase matches, left to right: (first token, end token, hits)."""
+    """Greedy longest phrase matches, left to right, never across a clause boundary."""
     i, n = 0, len(words)
     while i < n:
         for length in lengths.get(words[i], ()):
-            if i + length <= n:
+            if i + length <= n and not any(k in boundaries for k in range(i + 1, i + length)):
                 hits = index.get(tuple(words[i : i + length]))
                 if hits is not None:
                     yield i, i + length, hits
@@ -325,6 +578,18 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
     medications = list(intake.patient.medications)
     facts: dict[str, str] = {}
     report: list[TextFinding] = []
+    p0, v0 = intake.patient, intake.venue
+    structured = {  # facts the request already states: text does not override them
+        name
+        for name, value in (
+            ("age_years", p0.age_years),
+            ("pregnant", p0.pregnant),
+            ("breastfeeding", p0.breastfeeding),
+            ("venue_kind", v0.kind if v0 else None),
+            ("medical_supervision", v0.medical_supervision if v0 else None),
+        )
+        if value is not None
+    }
     after = reader.rules.after_treatment
 
     def read(field_name: str, text: str, own: _Draft | None) -> None:
@@ -334,6 +599,10 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         for k, m in enumerate(mentions):
             if m.assertion == HISTORICAL and m.kind == "treatment" and m.code in after:
                 mentions[k] = m = Mention("finding", after[m.code], m.start, m.end, PRESENT, "", m.first, m.last)
+            if m.kind == "concern" and m.assertion == HISTORICAL and m.code in reader.rules.history_condition:
+                mentions[k] = m = Mention(
+                    "condition", reader.rules.history_condition[m.code], m.start, m.end, PRESENT, "", m.first, m.last
+                )
             if m.kind == "concern" and m.assertion == PRESENT:
                 draft = own if own is not None and not own.code else None
                 if draft is not None:
@@ -357,6 +626,9 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 if target is None:
                     continue
                 if m.kind == "finding":
+                    rules = reader.rules
+                    if m.code in rules.lesion_findings and target.code and target.code not in rules.lesion_concerns:
+                        continue  # a lesion feature on another concern ("itchy psoriasis")
                     if m.code not in target.findings:
                         target.findings.append(m.code)
                     used.add(k)
@@ -378,7 +650,8 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 value = m.value
                 if m.code not in facts:
                     facts[m.code] = value
-                    used.add(k)
+                    if m.code not in structured:
+                        used.add(k)
         report.extend(TextFinding(field_name, m, k in used) for k, m in enumerate(mentions))
 
     for i, c in enumerate(intake.concerns):
@@ -388,6 +661,16 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         read("free_text", intake.free_text, None)
     if not report:
         return intake, ()
+
+    after_findings = set(after.values())
+    for draft in concerns:
+        for together, add, drop in reader.rules.derive:
+            if together <= set(draft.findings) and add not in draft.findings:
+                draft.findings[:] = [f for f in draft.findings if f not in drop] + [add]
+        # A problem told only in words, after a treatment: a complication of that treatment.
+        if not draft.code and reader.rules.complication_concern and after_findings & set(draft.findings):
+            if set(draft.findings) - after_findings:
+                draft.code = reader.rules.complication_concern
 
     p = intake.patient
     age = p.age_years if p.age_years is not None else (int(facts["age_years"]) if "age_years" in facts else None)

@@ -1,0 +1,98 @@
+"""Reading patients' own words (issue 4): the ways they write, the labelled set, text versus codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from google.protobuf import json_format
+
+from bench.text_eval import DATA, evaluate, load_items, reader_function, red_flag_findings, table
+from service.core.model import Intake, Patient
+from service.core.text import merge_text
+from service.gen.dermtriage.v1 import triage_pb2 as pb
+
+HERE = Path(__file__).parent
+CASES = yaml.safe_load((HERE / "text_cases.yaml").read_text())["cases"]
+PAIRS = yaml.safe_load((HERE / "text_pairs.yaml").read_text())["cases"]
+
+
+def _facts(intake: Intake) -> set[str]:
+    p = intake.patient
+    out = {f"concern:{c.code}" for c in intake.concerns if c.code}
+    out |= {f"finding:{f}" for c in intake.concerns for f in c.findings}
+    out |= {f"body_site:{c.body_site}" for c in intake.concerns if c.body_site}
+    out |= {f"body_site:{t.body_site}" for t in intake.treatments if t.body_site}
+    out |= {f"treatment:{t.code}" for t in intake.treatments}
+    out |= {f"condition:{c}" for c in p.conditions} | {f"medication:{m}" for m in p.medications}
+    for name in ("age_years", "pregnant", "breastfeeding"):
+        value = getattr(p, name)
+        if value is not None:
+            out.add(f"patient:{name}={str(value).lower()}")
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["text"][:40] for c in CASES])
+def test_the_ways_patients_write(case: dict[str, Any], triage) -> None:  # type: ignore[no-untyped-def]
+    merged, _ = merge_text(
+        Intake(channel="TELEHEALTH_INTAKE", free_text=case["text"]), triage.reader, triage.ruleset.catalog
+    )
+    facts = _facts(merged)
+    assert set(case.get("present", [])) <= facts, (
+        f"missing {set(case.get('present', [])) - facts}; read {sorted(facts)}"
+    )
+    assert not set(case.get("not_present", [])) & facts, f"wrongly read {set(case.get('not_present', [])) & facts}"
+
+
+def test_labelled_set_meets_the_recall_and_precision_bars(triage) -> None:  # type: ignore[no-untyped-def]
+    items = load_items(DATA)
+    assert len(items) >= 200
+    catalog = triage.ruleset.catalog
+    score = evaluate(reader_function(triage.reader, catalog), items, red_flag_findings(catalog))
+    report = table(score, "labelled set") + "\n" + "\n".join(score.misses[:40])
+    assert score.red_flag_recall() >= 0.97, report
+    assert score.precision() >= 0.9, report
+
+
+def _pair_requests(case: dict[str, Any]) -> tuple[pb.AssessRequest, pb.AssessRequest]:
+    text = pb.AssessRequest(channel=pb.CHANNEL_TELEHEALTH_INTAKE, free_text=case["text"])
+    coded = json_format.ParseDict({"channel": "CHANNEL_TELEHEALTH_INTAKE", **case["coded"]}, pb.AssessRequest())
+    return text, coded
+
+
+@pytest.mark.parametrize("case", PAIRS, ids=[c["name"] for c in PAIRS])
+def test_text_only_and_coded_get_the_same_answer_from_the_core(case: dict[str, Any], assess_core) -> None:  # type: ignore[no-untyped-def]
+    text, coded = _pair_requests(case)
+    a, b = assess_core(text), assess_core(coded)
+    assert (a.route, a.urgency) == (b.route, b.urgency), f"text {a.route}/{a.urgency} vs codes {b.route}/{b.urgency}"
+    assert a.text_findings, "the text answer says what it read"
+
+
+@pytest.mark.parametrize("case", PAIRS, ids=[c["name"] for c in PAIRS])
+def test_text_only_and_coded_get_the_same_answer_through_the_server(case: dict[str, Any], stub) -> None:  # type: ignore[no-untyped-def]
+    text, coded = _pair_requests(case)
+    a, b = stub.Assess(text, timeout=10), stub.Assess(coded, timeout=10)
+    assert (a.route, a.urgency) == (b.route, b.urgency)
+
+
+def test_text_findings_report_code_kind_negation_and_span(assess_core) -> None:  # type: ignore[no-untyped-def]
+    words = "No fever but the redness is spreading"
+    response = assess_core(
+        pb.AssessRequest(channel=pb.CHANNEL_TELEHEALTH_INTAKE, concerns=[pb.Concern(code="rash", text=words)])
+    )
+    found = {(f.code, f.negated, f.used, words[f.start : f.end].lower()) for f in response.text_findings}
+    assert ("fever", True, False, "fever") in found
+    assert any(code == "spreading_redness" and not neg and used for code, neg, used, _ in found)
+    assert all(f.field == "concerns[0].text" for f in response.text_findings)
+    assert response.urgency == pb.URGENCY_URGENT and "fever" not in response.concerns[0].rule_ids
+
+
+def test_structured_fields_win_over_text(triage) -> None:  # type: ignore[no-untyped-def]
+    intake = Intake(channel="BOOKING", patient=Patient(pregnant=False, age_years=40), free_text="I'm 25 and pregnant")
+    merged, report = merge_text(intake, triage.reader, triage.ruleset.catalog)
+    assert merged.patient.pregnant is False and merged.patient.age_years == 40
+    read = {f.mention.code: f for f in report}
+    assert read["pregnant"].mention.value == "true" and not read["pregnant"].used
+    assert read["age_years"].mention.value == "25" and not read["age_years"].used
