@@ -29,8 +29,8 @@ proto-check: $(STAMP)  ## fail if service/gen is not what protos/ generates
 
 lint: $(STAMP)  ## buf lint, ruff, mypy, hadolint
 	$(BIN)/buf lint
-	$(BIN)/ruff check service tests
-	$(BIN)/ruff format --check service tests
+	$(BIN)/ruff check service tests bench
+	$(BIN)/ruff format --check service tests bench
 	$(BIN)/mypy service
 	$(BIN)/hadolint Dockerfile
 

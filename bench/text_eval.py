@@ -1,6 +1,8 @@
 """Precision and recall of text reading on the labelled set (tests/data/text_labelled.yaml).
 
-    python -m bench.text_eval            # the service's reader, a table per kind
+    python -m bench.text_eval                   # the tuning set, a table per kind
+    python -m bench.text_eval --heldout         # the held-out set, never used for tuning
+    python -m bench.text_eval -v                # and every miss
 
 What is scored is what reaches the rules: the intake after merge_text, read from the text
 alone. Red-flag recall counts a red-flag finding as found only when it is read as present.
@@ -21,6 +23,7 @@ from service.core.model import Intake
 from service.core.text import TextReader, merge_text
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "text_labelled.yaml"
+HELDOUT = DATA.with_name("text_heldout.yaml")
 KINDS = ("concern", "finding", "body_site", "treatment", "condition", "medication", "patient")
 # Findings that alone (or on a mole or spot) raise a red flag: clinical reference §1.
 RED_FLAG_GROUPS = ("ng12_major", "ng12_minor", "lesion_feature", "infection", "severe_reaction")
@@ -143,9 +146,10 @@ def main() -> int:
     triage = build_triage(DEFAULT_RULES_DIR)
     assert triage.reader is not None
     catalog = triage.ruleset.catalog
-    items = load_items()
+    path = HELDOUT if "--heldout" in sys.argv else DATA
+    items = load_items(path)
     score = evaluate(reader_function(triage.reader, catalog), items, red_flag_findings(catalog))
-    print(table(score, f"text reading on {len(items)} labelled texts"))
+    print(table(score, f"text reading on {len(items)} labelled texts ({path.name})"))
     if "-v" in sys.argv:
         print("\n".join(score.misses))
     return 0

@@ -10,10 +10,11 @@ the word list that guards typo correction is passed in by the caller.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import Catalog
@@ -26,6 +27,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _BOUNDARY = re.compile(r"[.!?;:\n()\[\]]")
 _NEGATION_WINDOW = 3  # tokens between a negation cue and the first mention it negates
 _MAX_ITEMS = 20
+_DIGIT = re.compile(r"\d")
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(mm|millimet(?:er|re)s?|cm|centimet(?:er|re)s?)\b")
 _FUNCTION_WORDS = frozenset(
     "is are was were be been has have had do does did it its this that there the a an to of in on at for with "
@@ -34,10 +36,12 @@ _FUNCTION_WORDS = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
-class Token:
-    norm: str
-    start: int
-    end: int
+class Tokens:
+    """A text's words, normalised, with their character spans (parallel lists: no object a word)."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
 
 
 def normalize_word(word: str, spelling: Mapping[str, str]) -> str:
@@ -126,6 +130,8 @@ class TextRules:
                 facts.setdefault(phrase(p, f"venue.{key}"), []).append(fact)
         try:
             ages = tuple(re.compile(p) for p in data.get("age") or [])
+            if any(p.groups != 1 for p in ages):
+                raise RulesError(file, "age: each pattern needs exactly one group, the age")
         except re.error as exc:
             raise RulesError(file, f"age: invalid pattern ({exc})") from None
 
@@ -206,7 +212,8 @@ class TextReader:
             lexicon[key] = [("none", "", "")]
         self._lexicon = {k: tuple(v) for k, v in lexicon.items()}
         self._lengths = _first_word_lengths(self._lexicon)
-        self._cue_lengths = _first_word_lengths(rules.cues)
+        self._trie = build_trie(self._lexicon)
+        self._cue_trie = build_trie(rules.cues)
         # One-word negation cues: a phrase read across one of them ("redness isnt spreading") is negated.
         self._negation_words = frozenset(
             k[0] for k, hits in rules.cues.items() if len(k) == 1 and ("negation", "before") in hits
@@ -226,18 +233,26 @@ class TextReader:
         # Two-word phrases also match apart or reversed within a clause ("tongue is swelling",
         # "vision went blurry"), when both words carry meaning.
         function_words = rules.list_words | rules.first_person | _FUNCTION_WORDS
-        self._pairs: dict[str, list[tuple[str, tuple[tuple[str, str, str], ...]]]] = {}
+        self._pairs: dict[str, dict[str, tuple[tuple[str, str, str], ...]]] = {}
         for key, hits in self._lexicon.items():
             if len(key) == 2 and not set(key) & function_words and all(len(w) > 2 for w in key):
-                self._pairs.setdefault(key[0], []).append((key[1], hits))
-                self._pairs.setdefault(key[1], []).append((key[0], hits))
+                self._pairs.setdefault(key[0], {}).setdefault(key[1], hits)
+                self._pairs.setdefault(key[1], {}).setdefault(key[0], hits)
         self._corrections: dict[str, str | None] = {}
-        self._combination_index: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
+        self._word_cache: dict[str, str] = {}  # raw word -> its normalised, corrected form
+        # The age patterns as one alternation: one scan of the text instead of one each.
+        self._age = re.compile("|".join(f"(?:{p.pattern})" for p in rules.age_patterns)) if rules.age_patterns else None
+        groups_of: dict[tuple[str, ...], list[tuple[int, int]]] = {}
         for c, (_, _, _, groups) in enumerate(rules.combinations):
             for g, group in enumerate(groups):
                 for key in group:
                     if key:
-                        self._combination_index.setdefault(key[0], []).append((c, g, key))
+                        groups_of.setdefault(key, []).append((c, g))
+        self._combination_trie = build_trie(groups_of)
+        self._combination_firsts = [
+            tuple(frozenset(key[0] for key in group if key) for group in groups)
+            for _, _, _, groups in rules.combinations
+        ]
 
     def _phrase(self, text: str) -> tuple[str, ...]:
         return tuple(normalize_word(w, self.rules.spelling) for w in _WORD.findall(text.lower()))
@@ -264,42 +279,63 @@ class TextReader:
         self._corrections[word] = best
         return best or word
 
-    def tokens(self, text: str) -> tuple[list[Token], set[int]]:
-        """Normalised tokens, and the indexes of tokens that start a new clause."""
+    def tokens(self, text: str) -> tuple[Tokens, list[int]]:
+        """Normalised tokens, and the clause number of each (clauses end at . ! ? ; : and at
+        words such as "but")."""
         lower = text.lower()
-        tokens: list[Token] = []
-        boundaries: set[int] = {0}
-        previous_end = 0
+        marks = iter([m.start() for m in _BOUNDARY.finditer(lower)] + [len(lower) + 1])
+        mark = next(marks)
+        words: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        clause: list[int] = []
+        current = 0
+        cache = self._word_cache
+        terminators = self.rules.terminators
         for m in _WORD.finditer(lower):
-            if _BOUNDARY.search(lower, previous_end, m.start()):
-                boundaries.add(len(tokens))
-            word = self._correct(normalize_word(m.group(), self.rules.spelling))
-            if word in self.rules.terminators:
-                boundaries.add(len(tokens))
-            tokens.append(Token(word, m.start(), m.end()))
-            previous_end = m.end()
-        return tokens, boundaries
+            start = m.start()
+            if mark < start:
+                current += 1
+                while mark < start:
+                    mark = next(marks)
+            raw = m.group()
+            word = cache.get(raw)
+            if word is None:
+                word = self._correct(normalize_word(raw, self.rules.spelling))
+                if len(cache) > 100_000:  # bounded: texts are unbounded in variety
+                    cache.clear()
+                cache[raw] = word
+            if word in terminators and words:
+                current += 1
+            words.append(word)
+            starts.append(start)
+            ends.append(m.end())
+            clause.append(current)
+        return Tokens(words, starts, ends), clause
 
     def read(self, text: str) -> list[Mention]:
         """Every mention in the text, each with its assertion."""
-        tokens, boundaries = self.tokens(text)
-        words = [t.norm for t in tokens]
+        tokens, clause = self.tokens(text)
+        words = tokens.words
         mentions = [
-            Mention(kind, code, tokens[i].start, tokens[j - 1].end, PRESENT, value, i, j - 1)
-            for i, j, hits in self.match(words, boundaries)
+            Mention(kind, code, tokens.starts[i], tokens.ends[j - 1], PRESENT, value, i, j - 1)
+            for i, j, hits in self.match(words, clause)
             for kind, code, value in hits
         ]
         mentions.extend(self._nested(words, tokens, mentions))  # only inside exact phrases
-        mentions = self._apart(words, tokens, boundaries, mentions)
-        combined = self._combinations(words, tokens, boundaries, mentions)
+        mentions = self._apart(words, tokens, clause, mentions)
+        combined = self._combinations(words, tokens, clause, mentions)
         mentions = [m for m in mentions if not _inside_combination(m, combined)] + [c for c, _ in combined]
         mentions.extend(self._sizes(text, tokens))
         mentions.extend(self._ages(text, tokens))
         covered = {k for m in mentions for k in range(m.first, m.last + 1)}
-        cues = list(_longest_matches(words, self.rules.cues, self._cue_lengths, boundaries))
+        cues = _longest_matches(words, self._cue_trie, clause)
         cues = [c for c in cues if not any(k in covered for k in range(c[0], c[1]))]
-        clause = _clause_ids(len(tokens), boundaries)
-        mentions = list(dict.fromkeys(m for m in mentions if m.kind not in ("none", "_span")))
+        unique: dict[tuple[str, str, int, int], Mention] = {}
+        for m in mentions:
+            if m.kind not in ("none", "_span"):
+                unique.setdefault((m.kind, m.code, m.first, m.last), m)
+        mentions = list(unique.values())
         mentions.sort(key=lambda m: (m.first, m.kind))
         negated = self._negation_scopes(mentions, cues, clause, words)
         return [self._assert(m, cues, clause, words, k in negated) for k, m in enumerate(mentions)]
@@ -327,15 +363,11 @@ class TextReader:
                 previous_end = max(previous_end, m.last + 1)
         return out
 
-    def match(
-        self, words: list[str], boundaries: set[int]
-    ) -> Iterable[tuple[int, int, tuple[tuple[str, str, str], ...]]]:
+    def match(self, words: list[str], clause: list[int]) -> Iterable[tuple[int, int, tuple[tuple[str, str, str], ...]]]:
         """Concept phrases in the normalised words: (first token, end token, (kind, code, value)...)."""
-        return _longest_matches(words, self._lexicon, self._lengths, boundaries)
+        return _longest_matches(words, self._trie, clause)
 
-    def _apart(
-        self, words: list[str], tokens: list[Token], boundaries: set[int], mentions: list[Mention]
-    ) -> list[Mention]:
+    def _apart(self, words: list[str], tokens: Tokens, clause: list[int], mentions: list[Mention]) -> list[Mention]:
         """Adds two-word phrases whose words stand apart (up to two words between) or reversed.
 
         Such a pair may take over a one-word mention ("tongue ... swelling" is more than
@@ -343,27 +375,28 @@ class TextReader:
         """
         single = {m.first: m for m in mentions if m.first == m.last}
         taken = {k for m in mentions if m.first != m.last for k in range(m.first, m.last + 1)}
-        clause = _clause_ids(len(words), boundaries)
         replaced: set[int] = set()
         out: list[Mention] = []
+        pairs = self._pairs
+        n = len(words)
         for i, w in enumerate(words):
-            if i in taken or w not in self._pairs:
+            partners = pairs.get(w)
+            if partners is None or i in taken:
                 continue
-            for j in range(i + 1, min(i + 4, len(words))):
-                if j in taken or clause[j] != clause[i]:
+            for j in range(i + 1, min(i + 4, n)):
+                hits = partners.get(words[j])
+                if hits is None or j in taken or clause[j] != clause[i]:
                     continue
                 if any(words[k] in self._negation_words for k in range(i + 1, j)):
                     break  # never read a pair across a negation
-                hits = next((h for other, h in self._pairs[w] if other == words[j]), None)
-                if hits is not None:
-                    out.extend(Mention(k, c, tokens[i].start, tokens[j].end, PRESENT, v, i, j) for k, c, v in hits)
-                    taken.update((i, j))
-                    replaced.update(k for k in (i, j) if k in single)
-                    break
+                out.extend(Mention(k, c, tokens.starts[i], tokens.ends[j], PRESENT, v, i, j) for k, c, v in hits)
+                taken.update((i, j))
+                replaced.update(k for k in (i, j) if k in single)
+                break
         return [m for m in mentions if not (m.first == m.last and m.first in replaced)] + out
 
     def _combinations(
-        self, words: list[str], tokens: list[Token], boundaries: set[int], mentions: list[Mention]
+        self, words: list[str], tokens: Tokens, clause: list[int], mentions: list[Mention]
     ) -> list[tuple[Mention, frozenset[int]]]:
         """Concepts stated in many words: one word group each within a short span of one clause.
 
@@ -371,13 +404,30 @@ class TextReader:
         """
         if not self.rules.combinations:
             return []
-        clause = _clause_ids(len(words), boundaries)
+        # Only combinations each of whose groups can start somewhere in this text are looked for.
+        present = set(words)
+        wanted = {
+            c for c, firsts in enumerate(self._combination_firsts) if all(not f.isdisjoint(present) for f in firsts)
+        }
+        if not wanted:
+            return []
         found: dict[int, list[list[tuple[int, int]]]] = {}
+        trie = self._combination_trie
+        n = len(words)
         for i, w in enumerate(words):
-            for c, g, key in self._combination_index.get(w, ()):
-                if tuple(words[i : i + len(key)]) == key:
-                    groups = found.setdefault(c, [[] for _ in self.rules.combinations[c][3]])
-                    groups[g].append((i, i + len(key) - 1))
+            node = trie.get(w)
+            j = i
+            while node is not None:  # every group phrase starting here, not only the longest
+                if _HITS in node:
+                    for c, g in node[_HITS]:
+                        if c not in wanted:
+                            continue
+                        groups = found.setdefault(c, [[] for _ in self.rules.combinations[c][3]])
+                        groups[g].append((i, j))
+                j += 1
+                if j >= n:
+                    break
+                node = node.get(words[j])
         have = {(m.kind, m.code, clause[m.first]) for m in mentions if clause}
         out = []
         for c, groups in found.items():
@@ -399,13 +449,13 @@ class TextReader:
                         negated = any(words[k] in self._negation_words for k in range(lo, hi + 1))
                         assertion = NEGATED if negated else PRESENT
                         mention = Mention(
-                            "_span" if known else kind, code, tokens[lo].start, tokens[hi].end, assertion, "", lo, hi
+                            "_span" if known else kind, code, tokens.starts[lo], tokens.ends[hi], assertion, "", lo, hi
                         )
                         out.append((mention, frozenset(k for a, b in match for k in range(a, b + 1))))
                         have.add((kind, code, clause[lo]))
         return out
 
-    def _nested(self, words: list[str], tokens: list[Token], mentions: list[Mention]) -> list[Mention]:
+    def _nested(self, words: list[str], tokens: Tokens, mentions: list[Mention]) -> list[Mention]:
         """Concerns and body sites named inside a longer phrase of another kind ("lip filler")."""
         out = []
         for m in mentions:
@@ -420,8 +470,8 @@ class TextReader:
                                     Mention(
                                         kind,
                                         code,
-                                        tokens[i].start,
-                                        tokens[i + length - 1].end,
+                                        tokens.starts[i],
+                                        tokens.ends[i + length - 1],
                                         PRESENT,
                                         value,
                                         i,
@@ -430,29 +480,34 @@ class TextReader:
                                 )
         return out
 
-    def _sizes(self, text: str, tokens: list[Token]) -> list[Mention]:
+    def _sizes(self, text: str, tokens: Tokens) -> list[Mention]:
         """Lesion sizes stated in millimetres or centimetres."""
-        out = []
-        for m in _SIZE.finditer(text.lower()):
+        out: list[Mention] = []
+        lower = text.lower()
+        if not _DIGIT.search(lower) or not ("mm" in lower or "cm" in lower or "metre" in lower or "meter" in lower):
+            return out
+        for m in _SIZE.finditer(lower):
             size = float(m.group(1)) * (10 if m.group(2).startswith("c") else 1)
-            first = next((i for i, t in enumerate(tokens) if t.end > m.start()), 0)
+            first = bisect.bisect_right(tokens.ends, m.start())
             for finding, min_mm in self.rules.sizes:
                 if size >= min_mm:
                     out.append(Mention("finding", finding, m.start(), m.end(), PRESENT, "", first, first))
         return out
 
-    def _ages(self, text: str, tokens: list[Token]) -> list[Mention]:
-        lower = text.lower()
-        out = []
-        for pattern in self.rules.age_patterns:
-            for m in pattern.finditer(lower):
-                if not 0 < int(m.group(1)) <= 120:
-                    continue
-                first = next((i for i, t in enumerate(tokens) if t.end > m.start()), 0)
-                last = next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i].start < m.end()), first)
-                out.append(Mention("patient_fact", "age_years", m.start(1), m.end(1), PRESENT, m.group(1), first, last))
-        out.sort(key=lambda m: m.start)
-        return out[:1]  # the first age stated is the patient's
+    def _ages(self, text: str, tokens: Tokens) -> list[Mention]:
+        """The first age stated (the patient's), from the age patterns of rules/text.yaml."""
+        if self._age is None or not _DIGIT.search(text):
+            return []
+        for m in self._age.finditer(text.lower()):
+            group = next(g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None)
+            if 0 < int(m.group(group)) <= 120:
+                first = bisect.bisect_right(tokens.ends, m.start(group))
+                return [
+                    Mention(
+                        "patient_fact", "age_years", m.start(group), m.end(group), PRESENT, m.group(group), first, first
+                    )
+                ]
+        return []
 
     def _assert(
         self, m: Mention, cues: list[tuple[int, int, Any]], clause: list[int], words: list[str], negated: bool
@@ -475,17 +530,17 @@ class TextReader:
         types = {t for _, t in kinds}
         if m.kind == "treatment":
             if "negation" in types:
-                return replace(m, assertion=NEGATED)
+                return _with(m, NEGATED)
             if "treatment_done" in types or "historical" in types:
-                return replace(m, assertion=HISTORICAL)
+                return _with(m, HISTORICAL)
             return m  # asking about a treatment, even hypothetically, is a request
         for cue_type in ("other_person", "negation", "hypothetical", "historical"):
             if cue_type in types:
                 if cue_type == "historical" and m.kind == "condition":
                     return m  # a condition is history by nature ("history of cold sores")
                 if cue_type == "negation":
-                    return replace(m, assertion=NEGATED, value="false" if m.value == "true" else m.value)
-                return replace(m, assertion=cue_type)
+                    return _with(m, NEGATED, "false" if m.value == "true" else m.value)
+                return _with(m, cue_type)
         return m
 
     def _reaches(self, cue_type: str, cue_end: int, target: int, words: list[str], clause: list[int]) -> bool:
@@ -496,6 +551,11 @@ class TextReader:
         if cue_type == "treatment_done":
             return target - cue_end <= 3
         return True
+
+
+def _with(m: Mention, assertion: str, value: str | None = None) -> Mention:
+    """The mention with another assertion (dataclasses.replace costs several times more)."""
+    return Mention(m.kind, m.code, m.start, m.end, assertion, m.value if value is None else value, m.first, m.last)
 
 
 def _inside_combination(m: Mention, combined: list[tuple[Mention, frozenset[int]]]) -> bool:
@@ -515,33 +575,41 @@ def _first_word_lengths(index: Mapping[tuple[str, ...], Any]) -> dict[str, tuple
     return {w: tuple(sorted(ls, reverse=True)) for w, ls in lengths.items()}
 
 
-def _longest_matches(
-    words: list[str],
-    index: Mapping[tuple[str, ...], Any],
-    lengths: Mapping[str, tuple[int, ...]],
-    boundaries: set[int] = frozenset(),  # type: ignore[assignment]
-) -> Iterable[tuple[int, int, Any]]:
+_HITS = ""  # the key under which a trie node keeps the hits of the phrase ending there
+
+
+def build_trie(index: Mapping[tuple[str, ...], Any]) -> dict[str, Any]:
+    """A word trie of the phrases, so matching walks words instead of building tuples."""
+    root: dict[str, Any] = {}
+    for phrase, hits in index.items():
+        node = root
+        for word in phrase:
+            node = node.setdefault(word, {})
+        node[_HITS] = hits
+    return root
+
+
+def _longest_matches(words: list[str], trie: Mapping[str, Any], clause: list[int]) -> list[tuple[int, int, Any]]:
     """Greedy longest phrase matches, left to right, never across a clause boundary."""
+    out = []
     i, n = 0, len(words)
     while i < n:
-        for length in lengths.get(words[i], ()):
-            if i + length <= n and not any(k in boundaries for k in range(i + 1, i + length)):
-                hits = index.get(tuple(words[i : i + length]))
-                if hits is not None:
-                    yield i, i + length, hits
-                    i += length
-                    break
-        else:
+        node = trie.get(words[i])
+        best = None
+        j = i
+        while node is not None:
+            j += 1
+            if _HITS in node:
+                best = (j, node[_HITS])
+            if j >= n or clause[j] != clause[i]:
+                break
+            node = node.get(words[j])
+        if best is None:
             i += 1
-
-
-def _clause_ids(n: int, boundaries: set[int]) -> list[int]:
-    ids, current = [], -1
-    for i in range(n):
-        if i in boundaries:
-            current += 1
-        ids.append(current)
-    return ids
+        else:
+            out.append((i, best[0], best[1]))
+            i = best[0]
+    return out
 
 
 def _deletes(word: str) -> set[str]:
@@ -687,12 +755,14 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         venue = Venue(facts.get("venue_kind", "MED_SPA"), _bool(facts.get("medical_supervision")))
     elif venue is not None and venue.medical_supervision is None and "medical_supervision" in facts:
         venue = Venue(venue.kind, _bool(facts["medical_supervision"]))
-    merged = replace(
-        intake,
+    merged = Intake(
+        request_id=intake.request_id,
+        channel=intake.channel,
         patient=patient,
         concerns=tuple(Concern(d.code, tuple(d.findings), d.body_site, d.text) for d in concerns),
         treatments=tuple(treatments),
         venue=venue,
+        free_text=intake.free_text,
     )
     return merged, tuple(report)
 
