@@ -61,9 +61,9 @@ def main() -> int:
         reader._corrections.clear()  # no help from earlier texts' typo cache
         rows.append(
             (
-                median_us(lambda: merge_text(intake, reader, catalog)),
-                median_us(lambda: triage.assess(coded)),
-                median_us(lambda: triage.assess(intake)),
+                median_us(lambda i=intake: merge_text(i, reader, catalog)),
+                median_us(lambda c=coded: triage.assess(c)),
+                median_us(lambda i=intake: triage.assess(i)),
             )
         )
     text_us = statistics.median(r[0] for r in rows)
