@@ -283,35 +283,29 @@ class TextReader:
         """Normalised tokens, and the clause number of each (clauses end at . ! ? ; : and at
         words such as "but")."""
         lower = text.lower()
-        marks = iter([m.start() for m in _BOUNDARY.finditer(lower)] + [len(lower) + 1])
-        mark = next(marks)
-        words: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        clause: list[int] = []
-        current = 0
+        spans = [m.span() for m in _WORD.finditer(lower)]
         cache = self._word_cache
-        terminators = self.rules.terminators
-        for m in _WORD.finditer(lower):
-            start = m.start()
-            if mark < start:
-                current += 1
-                while mark < start:
-                    mark = next(marks)
-            raw = m.group()
+        words = []
+        for a, b in spans:
+            raw = lower[a:b]
             word = cache.get(raw)
             if word is None:
                 word = self._correct(normalize_word(raw, self.rules.spelling))
                 if len(cache) > 100_000:  # bounded: texts are unbounded in variety
                     cache.clear()
                 cache[raw] = word
-            if word in terminators and words:
-                current += 1
             words.append(word)
-            starts.append(start)
-            ends.append(m.end())
-            clause.append(current)
-        return Tokens(words, starts, ends), clause
+        marks = [m.start() for m in _BOUNDARY.finditer(lower)]
+        starts = [a for a, _ in spans]
+        clause = [bisect.bisect_left(marks, a) for a in starts] if marks else [0] * len(starts)
+        terminators = self.rules.terminators
+        if not terminators.isdisjoint(words):  # "but", "however": a new clause from that word on
+            shift = 0
+            for i, w in enumerate(words):
+                if w in terminators and i:
+                    shift += 1
+                clause[i] += shift
+        return Tokens(words, starts, [b for _, b in spans]), clause
 
     def read(self, text: str) -> list[Mention]:
         """Every mention in the text, each with its assertion."""
@@ -516,6 +510,8 @@ class TextReader:
             return m  # already decided (a phrase read across a negation)
         kinds = [(0, "negation")] if negated else []  # the cues that reach this mention
         for start, end, hits in cues:
+            if clause[start] != clause[m.first] and clause[start] != clause[m.last]:
+                continue
             for cue_type, direction in hits:
                 if cue_type == "negation" and direction == "before":
                     continue  # decided by _negation_scopes
