@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test properties-long proto proto-check lint bench clean
+.PHONY: serve test properties-long text-eval text-compare text-bench proto proto-check lint clean
 
 serve: $(STAMP)  ## start the service on its embedded defaults (port 50051)
 	$(BIN)/python -m service serve
@@ -20,6 +20,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+text-eval: $(STAMP)  ## precision and recall of text reading on both labelled sets
+	$(BIN)/python -m bench.text_eval
+	$(BIN)/python -m bench.text_eval --heldout
+
+text-compare: $(STAMP)  ## the approach comparison of docs/text-reading.md (installs medspaCy & co.)
+	$(BIN)/pip install --quiet -e '.[compare]'
+	$(BIN)/python -m bench.text_compare
+
+text-bench: $(STAMP)  ## the cost of text reading beside Assess
+	$(BIN)/python -m bench.text_bench
 
 proto: $(STAMP)  ## regenerate service/gen from protos/ (never edit service/gen by hand)
 	$(BIN)/python -m service.genproto
