@@ -15,7 +15,8 @@ test: $(STAMP)  ## run the whole test suite
 properties-long: $(STAMP)  ## the property tests with 5,000 examples each (minutes)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/test_properties.py
 
-$(STAMP): pyproject.toml
+# The text reader is compiled with mypyc (setup.py): editing it reinstalls, so no stale build runs.
+$(STAMP): pyproject.toml setup.py service/core/text.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

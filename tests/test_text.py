@@ -96,3 +96,15 @@ def test_structured_fields_win_over_text(triage) -> None:  # type: ignore[no-unt
     read = {f.mention.code: f for f in report}
     assert read["pregnant"].mention.value == "true" and not read["pregnant"].used
     assert read["age_years"].mention.value == "25" and not read["age_years"].used
+
+
+def test_the_compiled_text_reader_is_built_from_the_current_source() -> None:
+    """mypyc compiles service/core/text.py; a build older than its source would run stale code."""
+    import os
+
+    from service.core import text
+
+    if not text.__file__ or text.__file__.endswith(".py"):
+        pytest.skip("the text reader runs as pure Python (not compiled)")
+    source = Path(text.__file__).with_name("text.py")
+    assert os.path.getmtime(text.__file__) >= os.path.getmtime(source), "stale build: run `make test` (it reinstalls)"
