@@ -69,7 +69,10 @@ def main() -> int:
     text_us = statistics.median(r[0] for r in rows)
     coded_us = statistics.median(r[1] for r in rows)
     both_us = statistics.median(r[2] for r in rows)
-    print(f"{len(rows)} texts of {LENGTH} characters; medians of per-text medians (microseconds)")
+    from service.core import text as text_module
+
+    built = "compiled with mypyc" if not text_module.__file__.endswith(".py") else "pure Python (not compiled)"
+    print(f"{len(rows)} texts of {LENGTH} characters; medians of per-text medians (microseconds); text reader {built}")
     print(f"{'text step (merge_text)':<40}{text_us:>10.1f}")
     print(f"{'Assess, coded intake (baseline)':<40}{coded_us:>10.1f}")
     print(f"{'Assess, text-only intake':<40}{both_us:>10.1f}")

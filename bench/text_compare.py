@@ -24,8 +24,19 @@ from typing import Any
 
 from bench.text_eval import evaluate, load_items, red_flag_findings, table
 from service.core.catalog import Catalog
-from service.core.model import HISTORICAL, HYPOTHETICAL, NEGATED, OTHER_PERSON, PRESENT, Intake, Mention
-from service.core.text import KINDS, TextReader, TextRules, merge_text
+from service.core.model import Intake
+from service.core.text import (
+    HISTORICAL,
+    HYPOTHETICAL,
+    KINDS,
+    NEGATED,
+    OTHER_PERSON,
+    PRESENT,
+    Mention,
+    TextReader,
+    TextRules,
+    merge_text,
+)
 from service.rules_loader import DEFAULT_RULES_DIR, load_ruleset
 from service.wordlist import english_words
 

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from .core.catalog import KINDS, Catalog
 from .core.model import (
-    HISTORICAL,
-    HYPOTHETICAL,
-    NEGATED,
-    OTHER_PERSON,
-    PRESENT,
     Category,
     Concern,
     Decision,
@@ -22,6 +17,7 @@ from .core.model import (
     Venue,
 )
 from .core.rulebook import Rulebook
+from .core.text import HISTORICAL, HYPOTHETICAL, NEGATED, OTHER_PERSON, PRESENT
 from .gen.dermtriage.v1 import triage_pb2 as pb
 
 

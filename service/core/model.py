@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # defined with the text reader, which is compiled (mypyc) as one module
+    from .text import TextFinding
 
 
 class Route(Enum):
@@ -102,39 +106,6 @@ class Intake:
     treatments: tuple[TreatmentRequest, ...] = ()
     venue: Venue | None = None
     free_text: str = ""
-
-
-# How a mention read from text stands for the patient.
-PRESENT, NEGATED, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = (
-    "present",
-    "negated",
-    "hypothetical",
-    "historical",
-    "other_person",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """One concept read from a text: kind, code, character span, and how it is asserted."""
-
-    kind: str  # a catalog kind, "patient_fact" or "venue_fact"
-    code: str  # a vocabulary code, or age_years / pregnant / breastfeeding / venue_kind / medical_supervision
-    start: int
-    end: int
-    assertion: str = PRESENT
-    value: str = ""  # for patient and venue facts
-    first: int = 0  # token indexes, for linking findings and sites to the nearest concern
-    last: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class TextFinding:
-    """A mention as reported to the caller: where it was read and whether it became a fact."""
-
-    field: str
-    mention: Mention
-    used: bool
 
 
 @dataclass(frozen=True, slots=True)

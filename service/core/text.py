@@ -19,7 +19,40 @@ from typing import Any
 
 from .catalog import Catalog
 from .errors import RulesError
-from .model import HISTORICAL, NEGATED, PRESENT, Concern, Intake, Mention, Patient, TextFinding, TreatmentRequest, Venue
+from .model import Concern, Intake, Patient, TreatmentRequest, Venue
+
+# How a mention read from text stands for the patient.
+PRESENT, NEGATED, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = (
+    "present",
+    "negated",
+    "hypothetical",
+    "historical",
+    "other_person",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One concept read from a text: kind, code, character span, and how it is asserted."""
+
+    kind: str  # a catalog kind, "patient_fact" or "venue_fact"
+    code: str  # a vocabulary code, or age_years / pregnant / breastfeeding / venue_kind / medical_supervision
+    start: int
+    end: int
+    assertion: str = PRESENT
+    value: str = ""  # for patient and venue facts
+    first: int = 0  # token indexes, for linking findings and sites to the nearest concern
+    last: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TextFinding:
+    """A mention as reported to the caller: where it was read and whether it became a fact."""
+
+    field: str
+    mention: Mention
+    used: bool
+
 
 KINDS = ("concern", "finding", "body_site", "condition", "medication", "treatment")
 CUE_TYPES = ("negation", "hypothetical", "historical", "other_person", "treatment_done")

@@ -10,10 +10,10 @@ from typing import Any
 from .catalog import Catalog
 from .errors import DeadlineExceeded, EngineFault, InvalidIntake, Overloaded
 from .facts import build_facts
-from .model import Decision, Firing, Intake, TextFinding
+from .model import Decision, Firing, Intake
 from .resolver import resolve
 from .rulebook import Rulebook
-from .text import TextReader, TextRules, merge_text
+from .text import TextFinding, TextReader, TextRules, merge_text
 from .validate import check_intake
 
 # Evaluates facts with the compiled rules; ``timeout`` is how long it may wait for the engine.
