@@ -8,7 +8,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc g++ make \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY service ./service
 COPY rules ./rules
 COPY docker/install.sh ./docker/install.sh
