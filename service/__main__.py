@@ -10,7 +10,6 @@ from pathlib import Path
 
 from . import config as cfg
 from .core.errors import InvalidIntake, RulesError
-from .server import BindError
 
 
 def _setup_logging(level: str) -> None:
@@ -71,16 +70,18 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(conf.log_level)
     try:
         if args.command == "serve":
-            from .server import serve as run_server
+            from .supervisor import run
 
-            return run_server(conf)
+            return run(conf)
         if args.command == "assess":
             return _assess(conf, args.file)
         return _check(conf)
     except RulesError as exc:
         print(f"invalid rules: {exc}", file=sys.stderr)
         return 3
-    except BindError as exc:
+    except RuntimeError as exc:  # BindError or PortInUse: the port is taken
+        if type(exc).__name__ not in ("BindError", "PortInUse"):
+            raise
         print(str(exc), file=sys.stderr)
         return 1
 

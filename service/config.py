@@ -21,6 +21,8 @@ class Config:
     max_in_flight: int = 64
     grace: float = 10.0
     log_level: str = "INFO"
+    workers: int = os.cpu_count() or 1
+    max_connection_age: float = 30.0
 
 
 def _log_level(value: str) -> str:
@@ -37,6 +39,13 @@ SERVE_FLAGS: list[tuple[str, str, Callable[[str], Any], str]] = [
     ("--threads", "threads", int, "gRPC handler threads"),
     ("--max-in-flight", "max_in_flight", int, "calls in progress past which new calls get RESOURCE_EXHAUSTED at once"),
     ("--grace", "grace", float, "seconds to finish in-flight calls on SIGTERM"),
+    ("--workers", "workers", int, "worker processes sharing the port, one rule engine each (default: cores)"),
+    (
+        "--max-connection-age",
+        "max_connection_age",
+        float,
+        "seconds after which a client connection is closed gracefully, so load rebalances over workers",
+    ),
 ]
 COMMON_FLAGS: list[tuple[str, str, Callable[[str], Any], str]] = [
     ("--rules-dir", "rules_dir", Path, "the rules/ directory to load"),

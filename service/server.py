@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
+import os
 import signal
 import threading
 from concurrent import futures
@@ -41,7 +43,13 @@ def build_triage(rules_dir: Path) -> Triage:
 
 
 def create_server(
-    address: str, triage: Triage, *, threads: int = 8, max_in_flight: int = 64, reuse_port: bool = False
+    address: str,
+    triage: Triage,
+    *,
+    threads: int = 8,
+    max_in_flight: int = 64,
+    reuse_port: bool = False,
+    max_connection_age: float | None = None,
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A started-able server bound to ``address`` (port 0 picks a free one); returns it and its port."""
     server = grpc.server(
@@ -49,7 +57,18 @@ def create_server(
         maximum_concurrent_rpcs=max_in_flight,
         # gRPC shares ports by default (SO_REUSEPORT), which would let a second server start
         # silently on a port in use; one process owns its port unless workers share it on purpose.
-        options=[("grpc.so_reuseport", 1 if reuse_port else 0)],
+        options=[
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
+            # Connections close gracefully after a while, so clients spread over the workers again.
+            *(
+                [
+                    ("grpc.max_connection_age_ms", int(max_connection_age * 1000)),
+                    ("grpc.max_connection_age_grace_ms", 5000),
+                ]
+                if max_connection_age
+                else []
+            ),
+        ],
     )
     triage_pb2_grpc.add_TriageServiceServicer_to_server(TriageServicer(triage), server)
     health_servicer = health.HealthServicer()
@@ -72,15 +91,23 @@ def set_serving(health_servicer: health.HealthServicer, serving: bool) -> None:
         health_servicer.set(name, status)
 
 
-def serve(config: Config) -> int:
+def serve(config: Config, worker: int | None = None, reuse_port: bool = False) -> int:
     """Run until SIGTERM or SIGINT, then drain: NOT_SERVING, finish in-flight calls, exit 0."""
     triage = build_triage(config.rules_dir)
     server, port, health_servicer = create_server(
-        f"{config.host}:{config.port}", triage, threads=config.threads, max_in_flight=config.max_in_flight
+        f"{config.host}:{config.port}",
+        triage,
+        threads=config.threads,
+        max_in_flight=config.max_in_flight,
+        reuse_port=reuse_port,
+        max_connection_age=config.max_connection_age,
     )
     server.start()
     set_serving(health_servicer, True)
-    log.info('{"event": "serving", "port": %d, "ruleset_version": "%s"}', port, triage.ruleset.version)
+    event = {"event": "serving", "port": port, "ruleset_version": triage.ruleset.version, "pid": os.getpid()}
+    if worker is not None:
+        event["worker"] = worker
+    log.info(json.dumps(event))
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:

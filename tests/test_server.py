@@ -116,10 +116,33 @@ def test_graceful_shutdown_reports_not_serving() -> None:
     server.stop(None)
 
 
+def _wait_for_serving(proc: subprocess.Popen[str]) -> int:
+    """The port from the first "serving" log line of a started server."""
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        event = json.loads(line)
+        if event.get("event") == "serving":
+            return int(event["port"])
+    raise AssertionError("the server stopped before serving")
+
+
 def test_serve_command_answers_then_exits_zero_on_sigterm() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", "0", "--grace", "2"],
+        [
+            sys.executable,
+            "-m",
+            "service",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--grace",
+            "2",
+            "--workers",
+            "1",
+        ],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
@@ -127,8 +150,7 @@ def test_serve_command_answers_then_exits_zero_on_sigterm() -> None:
     )
     try:
         assert proc.stderr is not None
-        line = proc.stderr.readline()
-        port = json.loads(line)["port"]
+        port = _wait_for_serving(proc)
         with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
             from service.gen.dermtriage.v1 import triage_pb2_grpc
 
