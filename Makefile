@@ -4,13 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test properties-long text-eval text-compare text-bench proto proto-check lint clean
+.PHONY: serve test bench properties-long text-eval text-compare text-bench proto proto-check lint clean
 
 serve: $(STAMP)  ## start the service on its embedded defaults (port 50051)
 	$(BIN)/python -m service serve
 
 test: $(STAMP)  ## run the whole test suite
 	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)  ## every benchmark, with tables (bench/README.md); add the soak with `make bench ARGS=--soak`
+	$(BIN)/python -m bench $(ARGS)
 
 properties-long: $(STAMP)  ## the property tests with 5,000 examples each (minutes)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/test_properties.py

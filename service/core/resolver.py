@@ -67,6 +67,23 @@ def _and(a: bool | None, b: bool | None) -> bool | None:
     return a and b
 
 
+@dataclass(frozen=True)
+class Ordering:
+    """Sort orders of one ruleset, computed once (the resolver runs on every request)."""
+
+    flag_rank: dict[str, int]
+    question_rank: dict[str, int]
+    rule_weight: dict[str, tuple[int, int, int, str]]
+
+
+def ordering(rulebook: Rulebook, catalog: Catalog) -> Ordering:
+    return Ordering(
+        flag_rank={code: i for i, code in enumerate(catalog.codes("flag"))},
+        question_rank={qid: i for i, qid in enumerate(catalog.questions)},
+        rule_weight={rule.id: _weight(rule, catalog) for rule in rulebook.rules.values()},
+    )
+
+
 def resolve(
     intake: Intake,
     firings: Iterable[Firing],
@@ -74,8 +91,10 @@ def resolve(
     catalog: Catalog,
     decision_id: str,
     ruleset_version: str,
+    order: Ordering | None = None,
 ) -> Decision:
     """The answer for one intake from the rules that fired on it."""
+    order = order or ordering(rulebook, catalog)
     concerns = {f"concerns[{i}]": _Subject() for i in range(len(intake.concerns))}
     treatments = {f"treatments[{i}]": _Subject() for i in range(len(intake.treatments))}
     # Sorted so that every list comes out the same whatever order the engine fired in.
@@ -140,8 +159,6 @@ def resolve(
             )
         )
 
-    flag_order = list(catalog.codes("flag"))
-    question_order = list(catalog.questions)
     return Decision(
         request_id=intake.request_id,
         decision_id=decision_id,
@@ -149,12 +166,12 @@ def resolve(
         urgency=urgency,
         concerns=tuple(concern_results),
         treatments=tuple(treatment_results),
-        flags=tuple(sorted(flags, key=flag_order.index)),
+        flags=tuple(sorted(flags, key=order.flag_rank.__getitem__)),
         reasons=tuple(
             ReasonLine(rule.id, summary, rule.source)
-            for (_, summary), rule in sorted(reasons.items(), key=lambda kv: (_weight(kv[1], catalog), kv[0][1]))
+            for (_, summary), rule in sorted(reasons.items(), key=lambda kv: (order.rule_weight[kv[1].id], kv[0][1]))
         ),
-        questions=tuple(catalog.questions[q] for q in sorted(asked, key=question_order.index)),
+        questions=tuple(catalog.questions[q] for q in sorted(asked, key=order.question_rank.__getitem__)),
         ruleset_version=ruleset_version,
     )
 

@@ -11,7 +11,7 @@ from .catalog import Catalog
 from .errors import DeadlineExceeded, EngineFault, InvalidIntake, Overloaded
 from .facts import build_facts
 from .model import Decision, Firing, Intake
-from .resolver import resolve
+from .resolver import ordering, resolve
 from .rulebook import Rulebook
 from .text import TextFinding, TextReader, TextRules, merge_text
 from .validate import check_intake
@@ -44,6 +44,7 @@ class Triage:
         self._evaluate = evaluate
         self.reader = reader
         self._new_id = new_id
+        self._order = ordering(ruleset.rulebook, ruleset.catalog)
 
     def assess(self, intake: Intake, timeout: float | None = None) -> Decision:
         """The decision, or InvalidIntake / DeadlineExceeded / Overloaded / EngineFault; never a partial answer."""
@@ -58,7 +59,7 @@ class Triage:
         facts = build_facts(intake, rs.catalog)
         try:
             firings = self._evaluate(facts, timeout)
-            decision = resolve(intake, firings, rs.rulebook, rs.catalog, decision_id, rs.version)
+            decision = resolve(intake, firings, rs.rulebook, rs.catalog, decision_id, rs.version, self._order)
             return replace(decision, text_findings=read) if read else decision
         except (DeadlineExceeded, Overloaded):
             raise
