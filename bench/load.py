@@ -144,18 +144,36 @@ def server(workers: int) -> Iterator[tuple[int, list[int]]]:
         proc.wait(timeout=30)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of the workers so far (/proc/PID/stat)."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     results: dict[int, dict[str, dict[str, float]]] = {}
     for workers in (1, 2):
-        with server(workers) as (port, _):
+        with server(workers) as (port, pids):
             phase(port, "Assess", seconds=1.5)  # warm up
-            results[workers] = {m: phase(port, m) for m in ("Assess", "Check")}
+            results[workers] = {}
+            for method in ("Assess", "Check"):
+                before = cpu_seconds(pids)
+                result = phase(port, method)
+                result["server_cpu_ms"] = (cpu_seconds(pids) - before) / (result["rps"] * SECONDS) * 1000
+                results[workers][method] = result
     clients = f"{CLIENT_PROCESSES} client processes x {THREADS_PER_CLIENT} threads"
     print(f"closed loop over gRPC: {clients}, {SECONDS:.0f} s each")
-    print(f"{'workers':<9}{'method':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(f"{'workers':<9}{'method':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'server CPU ms/call':>20}{'errors':>8}")
     for workers, by_method in results.items():
         for method, r in by_method.items():
-            print(f"{workers:<9}{method:<8}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['errors']:>8.0f}")
+            print(
+                f"{workers:<9}{method:<8}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+                f"{r['server_cpu_ms']:>20.2f}{r['errors']:>8.0f}"
+            )
     for workers, by_method in results.items():
         ratio = by_method["Assess"]["rps"] / by_method["Check"]["rps"]
         print(f"{workers} worker(s): Assess / Check = {ratio:.2f} (target >= 0.50) {'OK' if ratio >= 0.5 else 'UNDER'}")
