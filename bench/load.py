@@ -114,7 +114,7 @@ def server(workers: int) -> Iterator[tuple[int, list[int]]]:
             "--workers",
             str(workers),
             "--threads",
-            "16",
+            os.environ.get("BENCH_THREADS", "4"),
             "--max-in-flight",
             "512",
         ],

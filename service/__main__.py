@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -13,7 +12,9 @@ from .core.errors import InvalidIntake, RulesError
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(message)s", stream=sys.stderr)
+    from .logs import setup
+
+    setup(level)
 
 
 def _assess(conf: cfg.Config, path: Path) -> int:

@@ -17,7 +17,7 @@ class Config:
     host: str = "[::]"
     port: int = 50051
     rules_dir: Path = DEFAULT_RULES_DIR
-    threads: int = 8
+    threads: int = 4  # the engine serializes; more threads only add GIL hand-offs (bench/README.md)
     max_in_flight: int = 64
     grace: float = 10.0
     log_level: str = "INFO"

@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import replace
 
+from . import logs
 from .config import Config
 from .rules_loader import load_ruleset
 
@@ -70,12 +71,14 @@ def run(config: Config) -> int:
         if pid == 0:  # the worker
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            logs.setup(config.log_level)  # the log writer thread does not survive the fork
             code = 1
             try:
                 code = serve(worker_config, worker=slot, reuse_port=True)
             except BaseException as exc:
                 log.error(json.dumps({"event": "worker_failed", "worker": slot, "cause": type(exc).__name__}))
             finally:
+                logs.flush()
                 logging.shutdown()
                 os._exit(code)
         workers[pid] = (slot, time.monotonic())
