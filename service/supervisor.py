@@ -46,9 +46,9 @@ def reserve_port(host: str, port: int) -> socket.socket:
 
 def run(config: Config) -> int:
     """Serve with ``config.workers`` processes (one: in this process), until SIGTERM or SIGINT."""
-    from .server import serve  # only here: the supervisor process itself never loads gRPC
-
     if config.workers <= 1:
+        from .server import serve
+
         return serve(config)
     load_ruleset(config.rules_dir)  # a broken rules/ stops start-up here, not in every worker
     held = reserve_port(config.host, config.port)
@@ -74,6 +74,8 @@ def run(config: Config) -> int:
             logs.setup(config.log_level)  # the log writer thread does not survive the fork
             code = 1
             try:
+                from .server import serve  # gRPC and durable-rules load in the worker, after the fork
+
                 code = serve(worker_config, worker=slot, reuse_port=True)
             except BaseException as exc:
                 log.error(json.dumps({"event": "worker_failed", "worker": slot, "cause": type(exc).__name__}))

@@ -226,3 +226,14 @@ def test_a_request_waits_for_the_engine_no_longer_than_its_deadline() -> None:
             assert stub.Assess(request, timeout=5).route == pb.ROUTE_MED_SPA
     finally:
         server.stop(None)
+
+
+def test_the_supervisor_loads_neither_grpc_nor_durable() -> None:
+    """Workers are forked before any gRPC or engine object exists: the parent never loads them."""
+    code = (
+        "import sys; import service.supervisor, service.config, service.rules_loader; "
+        "print([m for m in ('grpc', 'durable', 'service.server', 'service.engine') if m in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
