@@ -94,6 +94,23 @@ def phase(port: int, method: str, seconds: float = SECONDS) -> dict[str, float]:
     }
 
 
+def serve_argv(workers: int, *flags: str) -> list[str]:
+    """The command that starts the service on a free loopback port (tests use it too)."""
+    return [
+        sys.executable,
+        "-m",
+        "service",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--workers",
+        str(workers),
+        *flags,
+    ]
+
+
 @contextmanager
 def server(workers: int) -> Iterator[tuple[int, list[int]]]:
     """The service with N workers; yields its port and the workers' pids. Its log is drained
@@ -102,22 +119,7 @@ def server(workers: int) -> Iterator[tuple[int, list[int]]]:
     import threading
 
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--workers",
-            str(workers),
-            "--threads",
-            os.environ.get("BENCH_THREADS", "4"),
-            "--max-in-flight",
-            "512",
-        ],
+        serve_argv(workers, "--threads", os.environ.get("BENCH_THREADS", "4"), "--max-in-flight", "512"),
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,

@@ -16,6 +16,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
+from bench.load import serve_argv
 from service.gen.dermtriage.v1 import triage_pb2 as pb
 from service.rules_loader import DEFAULT_RULES_DIR
 from service.server import build_triage, create_server, set_serving
@@ -129,20 +130,7 @@ def _wait_for_serving(proc: subprocess.Popen[str]) -> int:
 def test_serve_command_answers_then_exits_zero_on_sigterm() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--grace",
-            "2",
-            "--workers",
-            "1",
-        ],
+        serve_argv(1, "--grace", "2"),
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,

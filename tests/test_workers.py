@@ -18,6 +18,7 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
+from bench.load import serve_argv
 from service.engine import Engine
 from service.gen.dermtriage.v1 import triage_pb2 as pb
 from service.gen.dermtriage.v1 import triage_pb2_grpc
@@ -35,20 +36,7 @@ class Supervised:
     def __init__(self, workers: int):
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "service",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--workers",
-                str(workers),
-                "--grace",
-                "3",
-            ],
+            serve_argv(workers, "--grace", "3"),
             cwd=ROOT,
             stderr=subprocess.PIPE,
             text=True,
