@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 import yaml
 from google.protobuf import json_format
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bench.text_eval import DATA, evaluate, load_items, reader_function, red_flag_findings, table
-from service.core.model import Intake, Patient
+from service.core.model import Concern, Intake, Patient
 from service.core.text import merge_text
 from service.gen.dermtriage.v1 import triage_pb2 as pb
 
@@ -108,3 +110,15 @@ def test_the_compiled_text_reader_is_built_from_the_current_source() -> None:
         pytest.skip("the text reader runs as pure Python (not compiled)")
     source = Path(text.__file__).with_name("text.py")
     assert os.path.getmtime(text.__file__) >= os.path.getmtime(source), "stale build: run `make test` (it reinstalls)"
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(free_text=st.text(max_size=2000), concern_text=st.text(max_size=300))
+def test_any_text_is_read_without_failing(triage, free_text: str, concern_text: str) -> None:  # type: ignore[no-untyped-def]
+    """Arbitrary Unicode (control characters, emoji, other scripts) never breaks an answer."""
+    intake = Intake(channel="TELEHEALTH_INTAKE", free_text=free_text, concerns=(Concern(text=concern_text or "x"),))
+    decision = triage.assess(intake)
+    assert decision.route is not None
+    for finding in decision.text_findings:
+        source = free_text if finding.field == "free_text" else (concern_text or "x")
+        assert 0 <= finding.mention.start < finding.mention.end <= len(source)
