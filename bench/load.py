@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
 CLIENT_PROCESSES = 2
-THREADS_PER_CLIENT = 4
+THREADS_PER_CLIENT = int(os.environ.get("BENCH_CLIENT_THREADS", "4"))
 
 
 def _client(port: int, method: str, seconds: float, threads: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
