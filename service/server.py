@@ -52,6 +52,7 @@ def create_server(
     max_in_flight: int = 64,
     reuse_port: bool = False,
     max_connection_age: float | None = None,
+    worker: int | None = None,
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A started-able server bound to ``address`` (port 0 picks a free one); returns it and its port."""
     server = grpc.server(
@@ -72,7 +73,7 @@ def create_server(
             ),
         ],
     )
-    triage_pb2_grpc.add_TriageServiceServicer_to_server(TriageServicer(triage), server)
+    triage_pb2_grpc.add_TriageServiceServicer_to_server(TriageServicer(triage, worker), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -114,6 +115,7 @@ def serve(config: Config, worker: int | None = None, reuse_port: bool = False) -
         max_in_flight=config.max_in_flight,
         reuse_port=reuse_port,
         max_connection_age=config.max_connection_age,
+        worker=worker,
     )
     server.start()
     set_serving(health_servicer, True)

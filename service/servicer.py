@@ -58,8 +58,9 @@ def to_status(error: Exception) -> tuple[status_pb2.Status, grpc.StatusCode]:
 class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
     """Delegates every call to one Triage; logs one JSON line a call and nothing from the request."""
 
-    def __init__(self, triage: Triage):
+    def __init__(self, triage: Triage, worker: int | None = None):
         self._triage = triage
+        self._worker = worker  # which worker process answered, in the access log
         rs = triage.ruleset
         self._ruleset_response = codec.encode_ruleset(rs.version, rs.rulebook, rs.catalog)
 
@@ -78,6 +79,8 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
     def _call(self, method: str, context: grpc.ServicerContext, run: Callable[[dict[str, Any]], Any]) -> Any:
         start = time.perf_counter()
         fields: dict[str, Any] = {"method": method, "ruleset_version": self._triage.ruleset.version}
+        if self._worker is not None:
+            fields["worker"] = self._worker
         try:
             response = run(fields)
             fields["status"] = "OK"
