@@ -42,7 +42,9 @@ def _client(port: int, method: str, seconds: float, threads: int, out: mp.Queue)
     stop_at = time.monotonic() + seconds
 
     def loop() -> None:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        # Each thread its own TCP connection: by default gRPC shares one connection between the
+        # channels of a process to the same address, which would pin a process to one worker.
+        with grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.use_local_subchannel_pool", 1)]) as channel:
             if method == "Assess":
                 call = lambda: triage_pb2_grpc.TriageServiceStub(channel).Assess(request, timeout=10)  # noqa: E731
             else:
