@@ -11,13 +11,12 @@ for each reference intake, that the direct loop gives exactly the same firings, 
 from __future__ import annotations
 
 import json
-import statistics
-import time
 from typing import Any
 
 from durable import engine as durable
 
 from bench.intakes import REFERENCE
+from bench.timing import sample
 from service import codec
 from service.core.facts import build_facts
 from service.core.model import Firing
@@ -62,14 +61,7 @@ def main() -> int:
         intake = codec.decode_intake(request)
 
         def median(run: Any, intake: Any = intake) -> float:
-            times = []
-            for k in range(2200):
-                facts = build_facts(intake, catalog)
-                start = time.perf_counter()
-                run(facts)
-                if k >= 200:
-                    times.append((time.perf_counter() - start) * 1e6)
-            return statistics.median(times)
+            return sample(run, n=2000, setup=lambda: build_facts(intake, catalog))[0]
 
         same = set(engine.evaluate(build_facts(intake, catalog))) == set(
             direct_evaluate(engine, build_facts(intake, catalog))

@@ -7,11 +7,8 @@ decode plus encode (with wire serialization), as median and p99 over the same ru
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
-
 from bench.intakes import REFERENCE
+from bench.timing import sample
 from service import codec
 from service.core.facts import build_facts
 from service.engine import Engine
@@ -20,19 +17,6 @@ from service.rules_loader import DEFAULT_RULES_DIR
 from service.server import build_triage
 
 ROUNDS = 3000
-
-
-def sample(run: Callable[[], object], n: int = ROUNDS) -> tuple[float, float]:
-    """(median, p99) in microseconds, after a warm-up."""
-    for _ in range(200):
-        run()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1e6)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.99) - 1]
 
 
 def rows() -> list[tuple[str, tuple[float, float], tuple[float, float], tuple[float, float]]]:
@@ -57,7 +41,7 @@ def rows() -> list[tuple[str, tuple[float, float], tuple[float, float], tuple[fl
             codec.decode_intake(pb.AssessRequest.FromString(wire))
             return codec.encode_decision(decision).SerializeToString()  # type: ignore[arg-type]
 
-        out.append((name, sample(assess), sample(engine_only), sample(codec_only)))
+        out.append((name, sample(assess, ROUNDS), sample(engine_only, ROUNDS), sample(codec_only, ROUNDS)))
     return out
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-import time
 from collections.abc import Callable
 
 from bench.text_eval import load_items
+from bench.timing import sample
 from service.core.model import Intake
 from service.core.text import merge_text
 from service.rules_loader import DEFAULT_RULES_DIR
@@ -37,15 +37,8 @@ def texts_of_length(n: int = 24) -> list[str]:
     return out
 
 
-def median_us(run: Callable[[], object], repeat: int = 200) -> float:
-    for _ in range(20):  # warm up
-        run()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - start) * 1e6)
-    return statistics.median(samples)
+def median_us(run: Callable[[], object]) -> float:
+    return sample(run, n=200, warmup=20)[0]
 
 
 def main() -> int:
