@@ -22,7 +22,7 @@ from service.core.facts import build_facts
 from service.core.model import Firing
 from service.engine import Engine
 from service.rules_loader import DEFAULT_RULES_DIR
-from service.server import build_triage
+from service.server import build_triage, engine_of
 
 
 def direct_evaluate(engine: Engine, facts: list[dict[str, Any]]) -> list[Firing]:
@@ -54,7 +54,7 @@ def direct_evaluate(engine: Engine, facts: list[dict[str, Any]]) -> list[Firing]
 
 def main() -> int:
     triage = build_triage(DEFAULT_RULES_DIR)
-    engine: Engine = triage._evaluate.__self__  # type: ignore[attr-defined]
+    engine: Engine = engine_of(triage)
     catalog = triage.ruleset.catalog
     print(f"{'intake':<34}{'Host loop us':>14}{'direct us':>11}  same firings")
     for name, request in REFERENCE.items():

@@ -14,14 +14,14 @@ from service.core.facts import build_facts
 from service.engine import Engine
 from service.gen.dermtriage.v1 import triage_pb2 as pb
 from service.rules_loader import DEFAULT_RULES_DIR
-from service.server import build_triage
+from service.server import build_triage, engine_of
 
 ROUNDS = 3000
 
 
 def rows() -> list[tuple[str, tuple[float, float], tuple[float, float], tuple[float, float]]]:
     triage = build_triage(DEFAULT_RULES_DIR)
-    engine: Engine = triage._evaluate.__self__  # type: ignore[attr-defined]
+    engine: Engine = engine_of(triage)
     out = []
     for name, request in REFERENCE.items():
         wire = request.SerializeToString()

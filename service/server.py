@@ -44,6 +44,15 @@ def build_triage(rules_dir: Path) -> Triage:
     return Triage(ruleset, Engine(ruleset.rulebook, name).evaluate, reader)
 
 
+def engine_of(triage: Triage) -> Engine:
+    """The engine a Triage from build_triage evaluates with (tests and benchmarks hold its lock
+    or time it directly)."""
+    engine = getattr(triage.evaluate, "__self__", None)
+    if not isinstance(engine, Engine):
+        raise TypeError("this Triage was not built by build_triage")
+    return engine
+
+
 def create_server(
     address: str,
     triage: Triage,

@@ -16,7 +16,7 @@ from service.core.model import Concern, Intake, TreatmentRequest, Venue
 from service.engine import Engine, compile_rule
 from service.gen.dermtriage.v1 import triage_pb2 as pb
 from service.rules_loader import DEFAULT_RULES_DIR
-from service.server import build_triage, create_server
+from service.server import build_triage, create_server, engine_of
 from tests.casebook import load_cases
 
 CASES = load_cases()
@@ -86,7 +86,7 @@ def test_compiled_join_names_distinct_facts() -> None:
 def test_action_exception_is_an_engine_fault_and_the_next_request_is_answered(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """durable-rules swallows action exceptions into the state; the adapter turns them into a fault."""
     triage = build_triage(DEFAULT_RULES_DIR)
-    engine: Engine = triage._evaluate.__self__  # type: ignore[attr-defined]
+    engine: Engine = engine_of(triage)
     intake = Intake(channel="BOOKING", treatments=(TreatmentRequest("facial"),))
     good = triage.assess(intake)
 
@@ -104,7 +104,7 @@ def test_action_exception_is_an_engine_fault_and_the_next_request_is_answered(mo
 
 def test_action_exception_through_the_server_is_internal_with_decision_id(monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
     triage = build_triage(DEFAULT_RULES_DIR)
-    engine: Engine = triage._evaluate.__self__  # type: ignore[attr-defined]
+    engine: Engine = engine_of(triage)
     server, port, _ = create_server("127.0.0.1:0", triage)
     server.start()
     try:
@@ -138,7 +138,7 @@ def test_engine_wait_is_bounded_by_the_deadline() -> None:
     from service.core.errors import DeadlineExceeded
 
     triage = build_triage(DEFAULT_RULES_DIR)
-    engine: Engine = triage._evaluate.__self__  # type: ignore[attr-defined]
+    engine: Engine = engine_of(triage)
     intake = Intake(channel="BOOKING", concerns=(Concern("acne"),), venue=Venue("MED_SPA", True))
     with engine._lock:  # the engine is busy
         with pytest.raises(DeadlineExceeded):

@@ -23,7 +23,7 @@ from service.engine import Engine
 from service.gen.dermtriage.v1 import triage_pb2 as pb
 from service.gen.dermtriage.v1 import triage_pb2_grpc
 from service.rules_loader import DEFAULT_RULES_DIR
-from service.server import build_triage, create_server
+from service.server import build_triage, create_server, engine_of
 from tests.casebook import load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +164,7 @@ def test_a_killed_worker_comes_back_and_no_answer_is_wrong(two_workers: Supervis
 
 def test_overload_answers_resource_exhausted_at_once() -> None:
     triage = build_triage(DEFAULT_RULES_DIR)
-    engine: Engine = triage._evaluate.__self__  # type: ignore[attr-defined]
+    engine: Engine = engine_of(triage)
     server, port, _ = create_server("127.0.0.1:0", triage, threads=8, max_in_flight=2)
     server.start()
     request = pb.AssessRequest(channel=pb.CHANNEL_BOOKING, requested_treatments=[pb.TreatmentRequest(code="facial")])
@@ -196,7 +196,7 @@ def test_overload_answers_resource_exhausted_at_once() -> None:
 
 def test_a_request_waits_for_the_engine_no_longer_than_its_deadline() -> None:
     triage = build_triage(DEFAULT_RULES_DIR)
-    engine: Engine = triage._evaluate.__self__  # type: ignore[attr-defined]
+    engine: Engine = engine_of(triage)
     server, port, _ = create_server("127.0.0.1:0", triage)
     server.start()
     request = pb.AssessRequest(channel=pb.CHANNEL_BOOKING, requested_treatments=[pb.TreatmentRequest(code="facial")])

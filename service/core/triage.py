@@ -41,7 +41,7 @@ class Triage:
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     ):
         self.ruleset = ruleset
-        self._evaluate = evaluate
+        self.evaluate = evaluate
         self.reader = reader
         self._new_id = new_id
         self._order = ordering(ruleset.rulebook, ruleset.catalog)
@@ -58,7 +58,7 @@ class Triage:
             intake, read = merge_text(intake, self.reader, rs.catalog)
         facts = build_facts(intake, rs.catalog)
         try:
-            firings = self._evaluate(facts, timeout)
+            firings = self.evaluate(facts, timeout)
             decision = resolve(intake, firings, rs.rulebook, rs.catalog, decision_id, rs.version, self._order)
             return replace(decision, text_findings=read) if read else decision
         except (DeadlineExceeded, Overloaded):
