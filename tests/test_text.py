@@ -88,7 +88,9 @@ def test_text_findings_report_code_kind_negation_and_span(assess_core) -> None: 
     assert ("fever", True, False, "fever") in found
     assert any(code == "spreading_redness" and not neg and used for code, neg, used, _ in found)
     assert all(f.field == "concerns[0].text" for f in response.text_findings)
-    assert response.urgency == pb.URGENCY_URGENT and "fever" not in response.concerns[0].rule_ids
+    fired = {r.rule_id for r in response.reasons}
+    assert response.urgency == pb.URGENCY_URGENT and "redflag.infection.spreading" in fired
+    assert not fired & {"redflag.fever", "redflag.rash.fever"}, "a negated fever must not count"
 
 
 def test_structured_fields_win_over_text(triage) -> None:  # type: ignore[no-untyped-def]
