@@ -4,13 +4,19 @@ Compiles the rulebook into one durable-rules ruleset at start-up and evaluates e
 in a session of its own. durable-rules is not thread-safe (its C extension keeps global
 state and never releases the GIL), so every call into it holds one lock per process;
 capacity comes from worker processes, each with its own Engine created after the fork.
+
+Durable's Python host registers the ruleset; evaluation then drives the C engine's action
+queue itself. The host's action loop costs half of an evaluation (a Closure, lease
+timestamps and a JSON dump of the whole session state for every fired rule) to support
+actions that change the state, which ours never do: an action here only records the match.
+``bench/engine_direct.py`` checks both loops give the same firings and times them.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from durable import engine as durable
@@ -20,6 +26,8 @@ from .core.model import Firing
 from .core.rulebook import PLACEHOLDER, AllOf, Condition, Rule, Rulebook, Test
 
 _OPS = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+_C = durable.durable_rules_engine
+_NOT_HANDLED = 1  # result code of a batch in which some fact matched no rule: an outcome, not a failure
 
 
 def compile_condition(cond: Condition) -> dict[str, Any]:
@@ -45,22 +53,22 @@ def compile_rule(rule: Rule) -> dict[str, Any]:
 
 
 class RuleFailure(RuntimeError):
-    """A rule action failed; durable-rules would have swallowed it into the session state."""
+    """Recording a rule's firing failed; the evaluation has no answer."""
+
+
+def _never_called(_c: Any) -> None:
+    raise AssertionError("durable's action loop is not used: Engine.evaluate drives the queue")
 
 
 class _Host(durable.Host):
-    """A Host whose actions are bound from Python and that starts no timer threads.
+    """Registers the ruleset and starts no timer threads.
 
     The stock Host polls every ruleset from daemon timer threads (``_run``); those calls would
     enter the engine outside our lock, and this service uses no timers or queued actions.
     """
 
-    def __init__(self, definitions: dict[str, Any], make_action: Callable[[str], Callable[[Any], None]]):
-        self._make_action = make_action
-        super().__init__(definitions)
-
-    def get_action(self, action_name: str) -> Callable[[Any], None]:
-        return self._make_action(action_name)
+    def get_action(self, action_name: str) -> Any:
+        return _never_called
 
     def _run(self) -> None:  # no timer threads: see the class docstring
         pass
@@ -72,32 +80,19 @@ class Engine:
     def __init__(self, rulebook: Rulebook, name: str):
         self.name = name
         self._lock = threading.Lock()
-        self._arity = {r.id: len(r.when) for r in rulebook.rules.values()}
+        self._aliases = {r.id: tuple(f"f{i}" for i in range(len(r.when))) for r in rulebook.rules.values()}
         self._placeholders = {r.id: tuple(PLACEHOLDER.findall(r.summary)) for r in rulebook.rules.values()}
-        self._firings: list[Firing] = []
-        self._fault: BaseException | None = None
         self._sids = itertools.count(1)
         # Host(definitions) deletes the "run" keys from the dicts it is given: they are fresh here.
-        definitions = {name: {r.id: compile_rule(r) for r in rulebook.rules.values()}}
-        self._host = _Host(definitions, self._action_for)
+        host = _Host({name: {r.id: compile_rule(r) for r in rulebook.rules.values()}})
+        self._handle = host.get_ruleset(name)._handle
 
-    def _action_for(self, rule_id: str) -> Callable[[Any], None]:
-        aliases = tuple(f"f{i}" for i in range(self._arity[rule_id]))
-
-        def action(c: Any) -> None:
-            try:
-                self._record(rule_id, aliases, c)
-            except BaseException as exc:
-                self._fault = exc
-
-        return action
-
-    def _record(self, rule_id: str, aliases: tuple[str, ...], c: Any) -> None:
-        matched = [c._m[a] for a in aliases]  # the facts this firing joined, in `when` order
+    def _record(self, rule_id: str, matched: dict[str, Any]) -> Firing:
+        joined = [matched[a] for a in self._aliases[rule_id]]  # the facts this firing joined, in `when` order
         values = tuple(
-            (name, next(fact[name] for fact in matched if name in fact)) for name in self._placeholders[rule_id]
+            (name, next(fact[name] for fact in joined if name in fact)) for name in self._placeholders[rule_id]
         )
-        self._firings.append(Firing(rule_id, tuple(fact["ref"] for fact in matched), values))
+        return Firing(rule_id, tuple(fact["ref"] for fact in joined), values)
 
     def evaluate(self, facts: list[dict[str, Any]], timeout: float | None = None) -> list[Firing]:
         """Every rule firing for these facts, in one session deleted before returning.
@@ -109,22 +104,33 @@ class Engine:
         if not self._lock.acquire(timeout=wait):
             raise DeadlineExceeded("the rule engine was busy past the request's deadline")
         try:
-            sid = str(next(self._sids))
-            self._firings, self._fault = [], None
-            try:
-                for fact in facts:
-                    fact["sid"] = sid
-                    try:
-                        # One fact a call: a fact that matches no rule raises, and in a batch
-                        # it would also drop the actions of the facts before it.
-                        self._host.assert_fact(self.name, fact)
-                    except durable.MessageNotHandledException:
-                        pass  # no rule about this fact: an outcome, not a failure
-            finally:
-                self._host.delete_state(self.name, sid)  # at most 1,024 live sessions a ruleset
-            if self._fault is not None:
-                raise RuleFailure("a rule action failed") from self._fault
-            return self._firings
+            return self._evaluate_locked(facts)
         finally:
-            self._firings = []
             self._lock.release()
+
+    def _evaluate_locked(self, facts: list[dict[str, Any]]) -> list[Firing]:
+        if not facts:
+            return []
+        handle, sid = self._handle, str(next(self._sids))
+        for fact in facts:
+            fact["sid"] = sid
+        firings: list[Firing] = []
+        try:
+            # Facts (not events) fire every rule they match, whatever the order they arrive in;
+            # a batch in which some fact matches nothing still queues the others' actions.
+            code, state = _C.assert_facts(handle, json.dumps(facts, ensure_ascii=False))
+            if code not in (0, _NOT_HANDLED):
+                raise RuleFailure(f"durable-rules answered {code}")
+            started = _C.start_action_for_state(handle, state)
+            message = started[1] if started else None
+            while message:
+                try:
+                    ((rule_id, matched),) = json.loads(message).items()
+                    firings.append(self._record(rule_id, matched))
+                except Exception as exc:
+                    _C.abandon_action(handle, state)
+                    raise RuleFailure("recording a rule firing failed") from exc
+                message = _C.complete_and_start_action(handle, state)
+        finally:
+            _C.delete_state(handle, sid)  # at most 1,024 live sessions a ruleset
+        return firings

@@ -84,7 +84,7 @@ def test_compiled_join_names_distinct_facts() -> None:
 
 
 def test_action_exception_is_an_engine_fault_and_the_next_request_is_answered(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """durable-rules swallows action exceptions into the state; the adapter turns them into a fault."""
+    """An action that fails is an engine fault (durable would have swallowed it into the state)."""
     triage = build_triage(DEFAULT_RULES_DIR)
     engine: Engine = engine_of(triage)
     intake = Intake(channel="BOOKING", treatments=(TreatmentRequest("facial"),))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+from collections import Counter
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bench.engine_direct import HostLoopEngine
+from service.core.facts import build_facts
 from service.core.model import Concern, Intake, Patient, Route, TreatmentRequest, Urgency, Venue
 from service.rules_loader import DEFAULT_RULES_DIR, load_ruleset
+from service.server import engine_of
 
 CATALOG = load_ruleset(DEFAULT_RULES_DIR).catalog
 CONCERNS = sorted(CATALOG.codes("concern"))
@@ -211,3 +216,16 @@ def test_every_item_is_assessed_and_explained(triage, intake: Intake) -> None:  
         # (§9.5) or another item that keeps the spa booking (§9.3).
         deferred = any(f.startswith("DEFER_") for f in decision.flags)
         assert deferred or any(t.med_spa_appropriate for t in decision.treatments)
+
+
+STOCK_LOOP = HostLoopEngine(load_ruleset(DEFAULT_RULES_DIR).rulebook)
+
+
+@SETTINGS
+@given(intake=intakes)
+def test_the_adapter_fires_what_durables_own_action_loop_fires(triage, intake: Intake) -> None:  # type: ignore[no-untyped-def]
+    """The adapter drives durable's C action queue itself; durable's stock Host loop is the reference."""
+    facts = build_facts(intake, triage.ruleset.catalog)
+    ours = engine_of(triage).evaluate(copy.deepcopy(facts))
+    assert ours, "every intake fires at least one rule"
+    assert Counter(ours) == Counter(STOCK_LOOP.evaluate(copy.deepcopy(facts)))
