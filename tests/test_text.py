@@ -124,3 +124,26 @@ def test_any_text_is_read_without_failing(triage, free_text: str, concern_text: 
     for finding in decision.text_findings:
         source = free_text if finding.field == "free_text" else (concern_text or "x")
         assert 0 <= finding.mention.start < finding.mention.end <= len(source)
+
+
+_AGE_PHRASES = st.sampled_from(
+    ["i am {n}", "i'm {n}", "aged  {n}", "age: {n}", "{n} years old", "{n}-year-old", "{n} yrs old", "{n}yo",
+     "{n} y/o", "{n}f", "{n} m", "turning {n}", "about {n} moles", "{n}mm", "for {n} days", "{n}"]
+)  # fmt: skip
+_FILLER = st.sampled_from(["", " ", ", ", ". ", " and ", "\n", " my mole is ", " botox ", "x"])
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.tuples(_FILLER, _AGE_PHRASES, st.integers(0, 250)), min_size=1, max_size=5))
+def test_the_age_is_the_first_a_full_scan_of_the_text_finds(triage, parts) -> None:  # type: ignore[no-untyped-def]
+    """Age patterns are tried only at the words before each number; a scan of the whole text is the reference."""
+    reader = triage.reader
+    text = "".join(filler + phrase.format(n=n) for filler, phrase, n in parts)
+    expected = None
+    for m in reader._age.finditer(text.lower()):
+        value = next(g for g in m.groups() if g is not None)
+        if 0 < int(value) <= 120:
+            expected = value
+            break
+    ages = [m.value for m in reader.read(text) if m.kind == "patient_fact" and m.code == "age_years"]
+    assert ages == ([expected] if expected else []), text

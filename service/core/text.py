@@ -61,6 +61,8 @@ _BOUNDARY = re.compile(r"[.!?;:\n()\[\]]")
 _NEGATION_WINDOW = 3  # tokens between a negation cue and the first mention it negates
 _MAX_ITEMS = 20
 _DIGIT = re.compile(r"\d")
+# An age pattern of rules/text.yaml starts at most this many words before its number.
+_AGE_WORDS_BEFORE = 3
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(mm|millimet(?:er|re)s?|cm|centimet(?:er|re)s?)\b")
 _FUNCTION_WORDS = frozenset(
     "is are was were be been has have had do does did it its this that there the a an to of in on at for with "
@@ -522,18 +524,44 @@ class TextReader:
         return out
 
     def _ages(self, text: str, tokens: Tokens) -> list[Mention]:
-        """The first age stated (the patient's), from the age patterns of rules/text.yaml."""
+        """The first age stated (the patient's), from the age patterns of rules/text.yaml.
+
+        Every pattern starts at a word and its age is a number within the next few words, so
+        the patterns are tried only at the words just before and at each number: an
+        alternation scanned over the whole text costs more than the rest of this method.
+        """
         if self._age is None or not _DIGIT.search(text):
             return []
-        for m in self._age.finditer(text.lower()):
-            group = next(g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None)
-            if 0 < int(m.group(group)) <= 120:
-                first = bisect.bisect_right(tokens.ends, m.start(group))
-                return [
-                    Mention(
-                        "patient_fact", "age_years", m.start(group), m.end(group), PRESENT, m.group(group), first, first
-                    )
-                ]
+        lower = text.lower()
+        starts, words = tokens.starts, tokens.words
+        tried: set[int] = set()
+        resume = 0  # like a scan: a match that gave no age is not looked into again
+        for k in range(len(words)):
+            if not words[k][:1].isdigit():
+                continue
+            for i in range(max(0, k - _AGE_WORDS_BEFORE), k + 1):
+                if starts[i] in tried or starts[i] < resume:
+                    continue
+                tried.add(starts[i])
+                m = self._age.match(lower, starts[i])
+                if m is None:
+                    continue
+                group = next(g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None)
+                if 0 < int(m.group(group)) <= 120:
+                    first = bisect.bisect_right(tokens.ends, m.start(group))
+                    return [
+                        Mention(
+                            "patient_fact",
+                            "age_years",
+                            m.start(group),
+                            m.end(group),
+                            PRESENT,
+                            m.group(group),
+                            first,
+                            first,
+                        )
+                    ]
+                resume = m.end()
         return []
 
     def _assert(
