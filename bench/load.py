@@ -114,14 +114,14 @@ def serve_argv(workers: int, *flags: str) -> list[str]:
 
 
 @contextmanager
-def server(workers: int) -> Iterator[tuple[int, list[int]]]:
-    """The service with N workers; yields its port and the workers' pids. Its log is drained
-    in the background (a full pipe would stall the server)."""
+def server(workers: int, argv: list[str] | None = None) -> Iterator[tuple[int, list[int]]]:
+    """The service with N workers (or the command ``argv``); yields its port and the workers'
+    pids. Its log is drained in the background (a full pipe would stall the server)."""
     import queue
     import threading
 
     proc = subprocess.Popen(
-        serve_argv(workers, "--threads", os.environ.get("BENCH_THREADS", "4"), "--max-in-flight", "512"),
+        argv or serve_argv(workers, "--threads", os.environ.get("BENCH_THREADS", "4"), "--max-in-flight", "512"),
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
@@ -158,30 +158,44 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def measure(port: int, pids: list[int], methods: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    phase(port, "Assess", seconds=1.5)  # warm up
+    out = {}
+    for method in methods:
+        before = cpu_seconds(pids)
+        result = phase(port, method)
+        result["server_cpu_ms"] = (cpu_seconds(pids) - before) / (result["rps"] * SECONDS) * 1000
+        out[method] = result
+    return out
+
+
 def main() -> int:
-    results: dict[int, dict[str, dict[str, float]]] = {}
+    results: dict[str, dict[str, dict[str, float]]] = {}
     for workers in (1, 2):
         with server(workers) as (port, pids):
-            phase(port, "Assess", seconds=1.5)  # warm up
-            results[workers] = {}
-            for method in ("Assess", "Check"):
-                before = cpu_seconds(pids)
-                result = phase(port, method)
-                result["server_cpu_ms"] = (cpu_seconds(pids) - before) / (result["rps"] * SECONDS) * 1000
-                results[workers][method] = result
+            results[str(workers)] = measure(port, pids, ("Assess", "Check"))
+    # The baseline of what gRPC and the servicer cost: the same calls answered without assessing.
+    with server(1, [sys.executable, "-m", "bench.canned_server"]) as (port, pids):
+        results["1, canned"] = measure(port, pids, ("Assess",))
     clients = f"{CLIENT_PROCESSES} client processes x {THREADS_PER_CLIENT} threads"
     print(f"closed loop over gRPC: {clients}, {SECONDS:.0f} s each")
-    print(f"{'workers':<9}{'method':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'server CPU ms/call':>20}{'errors':>8}")
+    print(f"{'workers':<11}{'method':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'server CPU ms/call':>20}{'errors':>8}")
     for workers, by_method in results.items():
         for method, r in by_method.items():
             print(
-                f"{workers:<9}{method:<8}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+                f"{workers:<11}{method:<8}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
                 f"{r['server_cpu_ms']:>20.2f}{r['errors']:>8.0f}"
             )
-    for workers, by_method in results.items():
-        ratio = by_method["Assess"]["rps"] / by_method["Check"]["rps"]
+    print("('1, canned': the same server answering Assess with a decision computed once: gRPC and servicer only)")
+    for workers in ("1", "2"):
+        ratio = results[workers]["Assess"]["rps"] / results[workers]["Check"]["rps"]
         print(f"{workers} worker(s): Assess / Check = {ratio:.2f} (target >= 0.50) {'OK' if ratio >= 0.5 else 'UNDER'}")
-    scale = results[2]["Assess"]["rps"] / results[1]["Assess"]["rps"]
+    canned = results["1, canned"]["Assess"]
+    print(
+        f"1 worker: canned Assess / Check = {canned['rps'] / results['1']['Check']['rps']:.2f}; the assessment adds "
+        f"{results['1']['Assess']['server_cpu_ms'] - canned['server_cpu_ms']:.2f} ms of server CPU a call under load"
+    )
+    scale = results["2"]["Assess"]["rps"] / results["1"]["Assess"]["rps"]
     print(f"Assess, 2 workers / 1 worker = {scale:.2f} (target >= 1.40) {'OK' if scale >= 1.4 else 'UNDER'}")
     return 0
 
