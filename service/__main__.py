@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import config as cfg
 from .core.errors import InvalidIntake, RulesError
+from .security import SecurityConfigError
 
 
 def _setup_logging(level: str) -> None:
@@ -80,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     except RulesError as exc:
         print(f"invalid rules: {exc}", file=sys.stderr)
         return 3
+    except SecurityConfigError as exc:
+        print(f"invalid security settings: {exc}", file=sys.stderr)
+        return 2
     except RuntimeError as exc:  # BindError or PortInUse: the port is taken
         if type(exc).__name__ not in ("BindError", "PortInUse"):
             raise

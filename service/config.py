@@ -23,6 +23,11 @@ class Config:
     log_level: str = "INFO"
     workers: int = os.cpu_count() or 1
     max_connection_age: float = 30.0
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+    auth_tokens: Path | None = None
+    health_port: int | None = None
 
 
 def _log_level(value: str) -> str:
@@ -46,6 +51,16 @@ SERVE_FLAGS: list[tuple[str, str, Callable[[str], Any], str]] = [
         float,
         "seconds after which a client connection is closed gracefully, so load rebalances over workers",
     ),
+    ("--tls-cert", "tls_cert", Path, "PEM certificate chain: serve TLS (with --tls-key)"),
+    ("--tls-key", "tls_key", Path, "PEM private key of --tls-cert"),
+    ("--tls-client-ca", "tls_client_ca", Path, "PEM CA that client certificates must chain to: mutual TLS"),
+    ("--auth-tokens", "auth_tokens", Path, "file of bearer tokens, one a line: calls without one are UNAUTHENTICATED"),
+    (
+        "--health-port",
+        "health_port",
+        int,
+        "also serve grpc.health.v1 alone, in plaintext, on this port (probes when TLS is on)",
+    ),
 ]
 COMMON_FLAGS: list[tuple[str, str, Callable[[str], Any], str]] = [
     ("--rules-dir", "rules_dir", Path, "the rules/ directory to load"),
@@ -56,8 +71,10 @@ COMMON_FLAGS: list[tuple[str, str, Callable[[str], Any], str]] = [
 def _add(parser: argparse.ArgumentParser, flags: list[tuple[str, str, Callable[[str], Any], str]]) -> None:
     for flag, field, type_, help_ in flags:
         env = f"DERMTRIAGE_{field.upper()}"
-        # A string default goes through `type`, so a bad environment value is a usage error, not a crash.
-        default = os.environ.get(env, str(getattr(Config, field)))
+        # A string default goes through `type`, so a bad environment value is a usage error, not a crash;
+        # an unset optional setting stays None.
+        value = getattr(Config, field)
+        default = os.environ.get(env, None if value is None else str(value))
         parser.add_argument(
             flag, dest=field, type=type_, default=default, help=f"{help_} (env {env}; default %(default)s)"
         )

@@ -17,17 +17,20 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from .auth import BearerTokens
 from .config import Config
 from .core.text import TextReader
 from .core.triage import Triage
 from .engine import Engine
-from .gen.dermtriage.v1 import triage_pb2, triage_pb2_grpc
+from .gen.dermtriage.v1 import triage_pb2
 from .rules_loader import load_ruleset
-from .servicer import TriageServicer
+from .security import Security, load_security
+from .servicer import TriageServicer, add_to_server
 from .wordlist import english_words
 
 log = logging.getLogger("dermtriage")
 SERVICE_NAME = triage_pb2.DESCRIPTOR.services_by_name["TriageService"].full_name
+MAX_REQUEST_BYTES = 64 * 1024  # larger requests get RESOURCE_EXHAUSTED before any decoding
 _engine_ids = itertools.count(1)
 
 
@@ -62,15 +65,18 @@ def create_server(
     reuse_port: bool = False,
     max_connection_age: float | None = None,
     worker: int | None = None,
+    security: Security | None = None,
+    health_servicer: health.HealthServicer | None = None,
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A started-able server bound to ``address`` (port 0 picks a free one); returns it and its port."""
+    security = security or Security()
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rpc"),
         maximum_concurrent_rpcs=max_in_flight,
-        # gRPC shares ports by default (SO_REUSEPORT), which would let a second server start
-        # silently on a port in use; one process owns its port unless workers share it on purpose.
+        interceptors=[BearerTokens(security, triage.ruleset.version, worker)] if security.tokens else [],
         options=[
-            ("grpc.so_reuseport", 1 if reuse_port else 0),
+            *_common_options(reuse_port),
+            ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
             # Connections close gracefully after a while, so clients spread over the workers again.
             *(
                 [
@@ -82,19 +88,49 @@ def create_server(
             ),
         ],
     )
-    triage_pb2_grpc.add_TriageServiceServicer_to_server(TriageServicer(triage, worker), server)
-    health_servicer = health.HealthServicer()
+    add_to_server(TriageServicer(triage, worker), server)
+    health_servicer = health_servicer or health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
     )
+    return server, _bind(server, address, security), health_servicer
+
+
+def create_health_server(
+    address: str, health_servicer: health.HealthServicer, *, reuse_port: bool = False
+) -> tuple[grpc.Server, int]:
+    """grpc.health.v1 alone, in plaintext, sharing the main server's health states: for probes
+    that cannot present a client certificate or a token."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="health"),
+                         maximum_concurrent_rpcs=16, options=[*_common_options(reuse_port),
+                                                              ("grpc.max_receive_message_length", 1024)])  # fmt: skip
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    return server, _bind(server, address, Security())
+
+
+def _common_options(reuse_port: bool) -> list[tuple[str, int]]:
+    # gRPC shares ports by default (SO_REUSEPORT), which would let a second server start
+    # silently on a port in use; one process owns its port unless workers share it on purpose.
+    return [("grpc.so_reuseport", 1 if reuse_port else 0)]
+
+
+def _bind(server: grpc.Server, address: str, security: Security) -> int:
+    credentials = None
+    if security.tls:
+        assert security.cert is not None and security.key is not None
+        credentials = grpc.ssl_server_credentials(
+            [(security.key, security.cert)],
+            root_certificates=security.client_ca,
+            require_client_auth=security.mutual_tls,
+        )
     try:
-        port = server.add_insecure_port(address)
+        port = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
     except RuntimeError:
         port = 0
     if port == 0:
         raise BindError(f"cannot listen on {address} (in use, or not an address of this machine)")
-    return server, port, health_servicer
+    return port
 
 
 def set_serving(health_servicer: health.HealthServicer, serving: bool) -> None:
@@ -113,9 +149,14 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         pass  # not glibc: nothing to do
 
 
+def security_of(config: Config) -> Security:
+    return load_security(config.tls_cert, config.tls_key, config.tls_client_ca, config.auth_tokens)
+
+
 def serve(config: Config, worker: int | None = None, reuse_port: bool = False) -> int:
     """Run until SIGTERM or SIGINT, then drain: NOT_SERVING, finish in-flight calls, exit 0."""
     limit_malloc_arenas()
+    security = security_of(config)
     triage = build_triage(config.rules_dir)
     server, port, health_servicer = create_server(
         f"{config.host}:{config.port}",
@@ -125,13 +166,26 @@ def serve(config: Config, worker: int | None = None, reuse_port: bool = False) -
         reuse_port=reuse_port,
         max_connection_age=config.max_connection_age,
         worker=worker,
+        security=security,
     )
-    server.start()
-    set_serving(health_servicer, True)
-    event = {"event": "serving", "port": port, "ruleset_version": triage.ruleset.version, "pid": os.getpid()}
+    servers = [server]
+    event: dict[str, object] = {
+        "event": "serving",
+        "port": port,
+        "ruleset_version": triage.ruleset.version,
+        "pid": os.getpid(),
+        "tls": "mutual" if security.mutual_tls else bool(security.tls),
+        "bearer_tokens": security.tokens,
+    }
+    if config.health_port is not None:
+        health_server, event["health_port"] = create_health_server(
+            f"{config.host}:{config.health_port}", health_servicer, reuse_port=reuse_port
+        )
+        servers.append(health_server)
     if worker is not None:
         event["worker"] = worker
-    log.info(json.dumps(event))
+    if security.tokens and not security.tls:
+        log.warning(json.dumps({"event": "tokens_without_tls", "detail": "bearer tokens travel in plaintext"}))
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -139,9 +193,21 @@ def serve(config: Config, worker: int | None = None, reuse_port: bool = False) -
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    for s in servers:
+        s.start()
+    set_serving(health_servicer, True)
+    log.info(json.dumps(event))
     stopping.wait()
-    log.info('{"event": "stopping", "grace_seconds": %s}', config.grace)
-    health_servicer.enter_graceful_shutdown()  # every service NOT_SERVING, and it stays so
-    server.stop(config.grace).wait()
-    log.info('{"event": "stopped"}')
+    drain(servers, health_servicer, config.grace)
     return 0
+
+
+def drain(servers: list[grpc.Server], health_servicer: health.HealthServicer, grace: float) -> None:
+    """Stop as a rolling update needs: health NOT_SERVING at once (and for good), new calls
+    refused with UNAVAILABLE, calls in progress finished within ``grace`` seconds."""
+    log.info(json.dumps({"event": "stopping", "grace_seconds": grace}))
+    health_servicer.enter_graceful_shutdown()  # every service NOT_SERVING, and it stays so
+    stopped = [s.stop(grace) for s in servers]
+    for event in stopped:
+        event.wait()
+    log.info(json.dumps({"event": "stopped"}))

@@ -14,7 +14,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from . import codec
-from .core.errors import DeadlineExceeded, EngineFault, InvalidIntake, Overloaded, TriageError
+from .core.errors import DeadlineExceeded, EngineFault, FieldViolation, InvalidIntake, Overloaded, TriageError
 from .core.triage import Triage
 from .gen.dermtriage.v1 import triage_pb2 as pb
 from .gen.dermtriage.v1 import triage_pb2_grpc
@@ -55,6 +55,47 @@ def to_status(error: Exception) -> tuple[status_pb2.Status, grpc.StatusCode]:
     return status_pb2.Status(code=rpc_code, message=message, details=details), grpc_code
 
 
+class Undecodable:
+    """A request body that is not the method's message: answered INVALID_ARGUMENT naming it,
+    where gRPC's own deserializer failure would answer INTERNAL and log a traceback."""
+
+    __slots__ = ()
+
+
+UNDECODABLE = Undecodable()
+_BAD_BODY = InvalidIntake([FieldViolation("request", "not a valid protobuf message of this method's request type")])
+
+
+def _lenient(parse: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    def deserialize(data: bytes) -> Any:
+        try:
+            return parse(data)
+        except Exception:
+            return UNDECODABLE
+
+    return deserialize
+
+
+def add_to_server(servicer: TriageServicer, server: grpc.Server) -> None:
+    """Registers TriageService like the generated ``add_TriageServiceServicer_to_server``, with
+    request decoding that cannot fail."""
+    handlers = {
+        "Assess": grpc.unary_unary_rpc_method_handler(
+            servicer.Assess,
+            request_deserializer=_lenient(pb.AssessRequest.FromString),
+            response_serializer=pb.AssessResponse.SerializeToString,
+        ),
+        "GetRuleset": grpc.unary_unary_rpc_method_handler(
+            servicer.GetRuleset,
+            request_deserializer=_lenient(pb.GetRulesetRequest.FromString),
+            response_serializer=pb.GetRulesetResponse.SerializeToString,
+        ),
+    }
+    name = pb.DESCRIPTOR.services_by_name["TriageService"].full_name
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, handlers),))
+    server.add_registered_method_handlers(name, handlers)
+
+
 class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
     """Delegates every call to one Triage; logs one JSON line a call and nothing from the request."""
 
@@ -66,6 +107,8 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
 
     def Assess(self, request: pb.AssessRequest, context: grpc.ServicerContext) -> pb.AssessResponse:
         def run(fields: dict[str, Any]) -> pb.AssessResponse:
+            if request is UNDECODABLE:
+                raise _BAD_BODY
             remaining = context.time_remaining()
             decision = self._triage.assess(codec.decode_intake(request), timeout=remaining)
             fields["decision_id"] = decision.decision_id
@@ -74,7 +117,12 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
         return self._call("Assess", context, run)
 
     def GetRuleset(self, request: pb.GetRulesetRequest, context: grpc.ServicerContext) -> pb.GetRulesetResponse:
-        return self._call("GetRuleset", context, lambda fields: self._ruleset_response)
+        def run(fields: dict[str, Any]) -> pb.GetRulesetResponse:
+            if request is UNDECODABLE:
+                raise _BAD_BODY
+            return self._ruleset_response
+
+        return self._call("GetRuleset", context, run)
 
     def _call(self, method: str, context: grpc.ServicerContext, run: Callable[[dict[str, Any]], Any]) -> Any:
         start = time.perf_counter()

@@ -19,6 +19,7 @@ from dataclasses import replace
 from . import logs
 from .config import Config
 from .rules_loader import load_ruleset
+from .security import load_security
 
 log = logging.getLogger("dermtriage")
 RESTART_BACKOFF = 1.0  # seconds before restarting a worker that died right after starting
@@ -51,9 +52,13 @@ def run(config: Config) -> int:
 
         return serve(config)
     load_ruleset(config.rules_dir)  # a broken rules/ stops start-up here, not in every worker
-    held = reserve_port(config.host, config.port)
-    port = held.getsockname()[1]
+    load_security(config.tls_cert, config.tls_key, config.tls_client_ca, config.auth_tokens)  # and bad TLS files
+    held = [reserve_port(config.host, config.port)]
+    port = held[0].getsockname()[1]
     worker_config = replace(config, port=port)
+    if config.health_port is not None:
+        held.append(reserve_port(config.host, config.health_port))
+        worker_config = replace(worker_config, health_port=held[1].getsockname()[1])
     log.info(json.dumps({"event": "supervising", "port": port, "workers": config.workers, "pid": os.getpid()}))
     stopping = failed = False
 
@@ -116,7 +121,8 @@ def run(config: Config) -> int:
         _signal(pid, signal.SIGKILL)
     for pid in list(workers):
         os.waitpid(pid, 0)
-    held.close()
+    for sock in held:
+        sock.close()
     log.info(json.dumps({"event": "stopped"}))
     return 1 if failed else 0
 
