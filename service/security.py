@@ -67,8 +67,10 @@ def load_security(
 ) -> Security:
     """The settings the flags name, checked: a certificate with its key, a CA that parses,
     tokens long enough. Raises SecurityConfigError naming the flag."""
-    if (tls_cert is None) != (tls_key is None):
-        raise SecurityConfigError("--tls-cert and --tls-key: give both, or neither")
+    if tls_cert is not None and tls_key is None:
+        raise SecurityConfigError("--tls-key: needed with --tls-cert (the certificate's private key)")
+    if tls_key is not None and tls_cert is None:
+        raise SecurityConfigError("--tls-cert: needed with --tls-key (the key's certificate chain)")
     if tls_client_ca is not None and tls_cert is None:
         raise SecurityConfigError("--tls-client-ca: mutual TLS needs --tls-cert and --tls-key too")
     cert = key = client_ca = None

@@ -33,10 +33,10 @@ CASES = load_cases()[:40]
 class Supervised:
     """`python -m service serve --workers N` in a subprocess, with its log events as they come."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, *flags: str):
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            serve_argv(workers, "--grace", "3"),
+            serve_argv(workers, "--grace", "3", *flags),
             cwd=ROOT,
             stderr=subprocess.PIPE,
             text=True,
@@ -63,6 +63,7 @@ class Supervised:
         if event.get("event") == "serving":
             self.serving[event["worker"]] = event["pid"]
             self.port = event["port"]
+            self.last_serving = event
 
     def wait_for(self, predicate, timeout: float = 20) -> dict:  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + timeout
