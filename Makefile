@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench properties-long text-eval text-compare text-bench proto proto-check lint clean
+.PHONY: serve test bench properties-long fuzz-long text-eval text-compare text-bench proto proto-check lint clean
 
 serve: $(STAMP)  ## start the service on its embedded defaults (port 50051)
 	$(BIN)/python -m service serve
@@ -17,6 +17,9 @@ bench: $(STAMP)  ## every benchmark, with tables (bench/README.md); add the soak
 
 properties-long: $(STAMP)  ## the property tests with 5,000 examples each (minutes)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/test_properties.py
+
+fuzz-long: $(STAMP)  ## hostile requests and raw bytes over a real channel, 5,000 of each, with a tally (minutes)
+	$(BIN)/python -m tests.fuzz --examples 5000
 
 # The text reader is compiled with mypyc (setup.py): editing it reinstalls, so no stale build runs.
 $(STAMP): pyproject.toml setup.py service/core/text.py
