@@ -58,6 +58,11 @@ RED_FLAG_TIER = {
 }
 # Where a finding is expected and no red flag: an ordinary cold sore is blisters (§2.3).
 RED_FLAG_EXEMPT = {"blisters": {"cold_sore"}, "clustered_blisters_or_erosions": {"cold_sore"}}
+# Findings that explain another one, so that adding them may lift a red flag on purpose: peeling
+# is the expected course after a peel, laser or needling, not skin shedding from SJS/TEN
+# (rule redflag.sjs_ten.skin_shedding; StatPearls, Chemical Peels). SJS's other signs
+# (mucosal involvement, widespread skin pain) stay red flags whatever explains the peeling.
+EXPLAINS = {"skin_peeling": {"after_peel", "after_energy_device", "after_microneedling"}}
 # ABCDE and NG12 features count on a mole or spot: a dermatologist, never a med spa (§1.2-1.3).
 PIGMENTED = ["mole", "dark_spot", "skin_lesion", "age_spots", "hyperpigmentation", "seborrheic_keratosis"]
 LESION_WARNINGS = [
@@ -165,7 +170,9 @@ def test_a_warning_sign_on_a_spot_is_never_for_a_med_spa(triage, intake, finding
 def test_adding_a_finding_condition_or_medication_is_never_less_cautious(triage, intake, extra, data) -> None:  # type: ignore[no-untyped-def]
     kind, code = extra
     if kind == "finding":
-        bigger = _with_finding(intake, data.draw(st.integers(0, len(intake.concerns) - 1)), code)
+        index = data.draw(st.integers(0, len(intake.concerns) - 1))
+        assume(not any(code in EXPLAINS.get(f, ()) for f in intake.concerns[index].findings))
+        bigger = _with_finding(intake, index, code)
     else:
         p = intake.patient
         field = "conditions" if kind == "condition" else "medications"
