@@ -38,7 +38,7 @@ def main() -> int:
     limit_malloc_arenas()
     real = build_triage(DEFAULT_RULES_DIR)
     answer = real.assess(codec.decode_intake(REFERENCE["mixed: 3 concerns, 3 treatments"]))
-    server, port, health = create_server("127.0.0.1:0", CannedTriage(real, answer), threads=4, max_in_flight=512)
+    server, port, health, _ = create_server("127.0.0.1:0", CannedTriage(real, answer), threads=4, max_in_flight=512)
     server.start()
     set_serving(health, True)
     print(json.dumps({"event": "serving", "port": port, "pid": os.getpid()}), file=sys.stderr, flush=True)

@@ -10,8 +10,10 @@ import logging
 import os
 import signal
 import threading
+import time
 from concurrent import futures
 from pathlib import Path
+from typing import NamedTuple
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -25,13 +27,21 @@ from .engine import Engine
 from .gen.dermtriage.v1 import triage_pb2
 from .rules_loader import load_ruleset
 from .security import Security, load_security
-from .servicer import TriageServicer, add_to_server
+from .servicer import Gate, TriageServicer, add_to_server
 from .wordlist import english_words
 
 log = logging.getLogger("dermtriage")
 SERVICE_NAME = triage_pb2.DESCRIPTOR.services_by_name["TriageService"].full_name
+DRAIN_LINGER = 1.0  # seconds of UNAVAILABLE answers on shutdown before gRPC stops (within the grace period)
 MAX_REQUEST_BYTES = 64 * 1024  # larger requests get RESOURCE_EXHAUSTED before any decoding
 _engine_ids = itertools.count(1)
+
+
+class Served(NamedTuple):
+    server: grpc.Server
+    port: int
+    health: health.HealthServicer
+    gate: Gate  # closes on shutdown: new calls UNAVAILABLE, calls in progress counted
 
 
 class BindError(RuntimeError):
@@ -67,8 +77,8 @@ def create_server(
     worker: int | None = None,
     security: Security | None = None,
     health_servicer: health.HealthServicer | None = None,
-) -> tuple[grpc.Server, int, health.HealthServicer]:
-    """A started-able server bound to ``address`` (port 0 picks a free one); returns it and its port."""
+) -> Served:
+    """A started-able server bound to ``address`` (port 0 picks a free one)."""
     security = security or Security()
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rpc"),
@@ -88,13 +98,14 @@ def create_server(
             ),
         ],
     )
-    add_to_server(TriageServicer(triage, worker), server)
+    servicer = TriageServicer(triage, worker)
+    add_to_server(servicer, server)
     health_servicer = health_servicer or health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
     )
-    return server, _bind(server, address, security), health_servicer
+    return Served(server, _bind(server, address, security), health_servicer, servicer.gate)
 
 
 def create_health_server(
@@ -158,7 +169,7 @@ def serve(config: Config, worker: int | None = None, reuse_port: bool = False) -
     limit_malloc_arenas()
     security = security_of(config)
     triage = build_triage(config.rules_dir)
-    server, port, health_servicer = create_server(
+    server, port, health_servicer, gate = create_server(
         f"{config.host}:{config.port}",
         triage,
         threads=config.threads,
@@ -198,16 +209,23 @@ def serve(config: Config, worker: int | None = None, reuse_port: bool = False) -
     set_serving(health_servicer, True)
     log.info(json.dumps(event))
     stopping.wait()
-    drain(servers, health_servicer, config.grace)
+    drain(servers, health_servicer, config.grace, gate)
     return 0
 
 
-def drain(servers: list[grpc.Server], health_servicer: health.HealthServicer, grace: float) -> None:
+def drain(servers: list[grpc.Server], health_servicer: health.HealthServicer, grace: float, gate: Gate) -> None:
     """Stop as a rolling update needs: health NOT_SERVING at once (and for good), new calls
-    refused with UNAVAILABLE, calls in progress finished within ``grace`` seconds."""
+    refused with UNAVAILABLE (which clients may retry elsewhere, unlike the CANCELLED that
+    gRPC gives calls it drops at stop), calls in progress finished within ``grace`` seconds."""
     log.info(json.dumps({"event": "stopping", "grace_seconds": grace}))
+    started = time.monotonic()
     health_servicer.enter_graceful_shutdown()  # every service NOT_SERVING, and it stays so
-    stopped = [s.stop(grace) for s in servers]
+    finished = gate.close(grace)
+    # Keep answering UNAVAILABLE a moment: a call that reaches gRPC as it stops is CANCELLED,
+    # which clients do not retry; by now the clients of this server have been told to go.
+    time.sleep(max(0.0, min(DRAIN_LINGER, grace - (time.monotonic() - started))))
+    remaining = max(0.0, grace - (time.monotonic() - started))
+    stopped = [s.stop(remaining) for s in servers]
     for event in stopped:
         event.wait()
-    log.info(json.dumps({"event": "stopped"}))
+    log.info(json.dumps({"event": "stopped", "calls_finished": finished}))

@@ -39,7 +39,7 @@ def assess_core(triage: Triage):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def server(triage: Triage) -> Iterator[tuple[grpc.Server, int]]:
-    srv, port, health_servicer = create_server("127.0.0.1:0", triage, threads=16, max_in_flight=256)
+    srv, port, health_servicer, _ = create_server("127.0.0.1:0", triage, threads=16, max_in_flight=256)
     srv.start()
     set_serving(health_servicer, True)
     yield srv, port

@@ -176,7 +176,7 @@ def main() -> int:
     args = parser.parse_args()
     from service.server import build_triage, create_server, set_serving
 
-    server, port, health = create_server("127.0.0.1:0", build_triage(DEFAULT_RULES_DIR), threads=4)
+    server, port, health, _ = create_server("127.0.0.1:0", build_triage(DEFAULT_RULES_DIR), threads=4)
     server.start()
     set_serving(health, True)
     tally: Counter[str] = Counter()

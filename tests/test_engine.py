@@ -105,7 +105,7 @@ def test_action_exception_is_an_engine_fault_and_the_next_request_is_answered(mo
 def test_action_exception_through_the_server_is_internal_with_decision_id(monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
     triage = build_triage(DEFAULT_RULES_DIR)
     engine: Engine = engine_of(triage)
-    server, port, _ = create_server("127.0.0.1:0", triage)
+    server, port, _, _ = create_server("127.0.0.1:0", triage)
     server.start()
     try:
         from service.gen.dermtriage.v1 import triage_pb2_grpc

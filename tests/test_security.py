@@ -36,7 +36,7 @@ def certs() -> Certificates:
 
 @contextmanager
 def running(triage: Triage, security: Security, health_port: bool = False) -> Iterator[tuple[int, int | None]]:
-    server, port, health = create_server("127.0.0.1:0", triage, threads=4, security=security)
+    server, port, health, gate = create_server("127.0.0.1:0", triage, threads=4, security=security)
     servers = [server]
     health_only = None
     if health_port:
@@ -48,7 +48,7 @@ def running(triage: Triage, security: Security, health_port: bool = False) -> It
     try:
         yield port, health_only
     finally:
-        drain(servers, health, 0.5)
+        drain(servers, health, 0.5, gate)
 
 
 def _tls_channel(port: int, ca: bytes, client=None) -> grpc.Channel:  # type: ignore[no-untyped-def]

@@ -106,7 +106,7 @@ def test_health_and_reflection(channel) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_graceful_shutdown_reports_not_serving() -> None:
-    server, port, health_servicer = create_server("127.0.0.1:0", build_triage(DEFAULT_RULES_DIR))
+    server, port, health_servicer, _ = create_server("127.0.0.1:0", build_triage(DEFAULT_RULES_DIR))
     server.start()
     set_serving(health_servicer, True)
     with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:

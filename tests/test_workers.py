@@ -166,7 +166,7 @@ def test_a_killed_worker_comes_back_and_no_answer_is_wrong(two_workers: Supervis
 def test_overload_answers_resource_exhausted_at_once() -> None:
     triage = build_triage(DEFAULT_RULES_DIR)
     engine: Engine = engine_of(triage)
-    server, port, _ = create_server("127.0.0.1:0", triage, threads=8, max_in_flight=2)
+    server, port, _, _ = create_server("127.0.0.1:0", triage, threads=8, max_in_flight=2)
     server.start()
     request = pb.AssessRequest(channel=pb.CHANNEL_BOOKING, requested_treatments=[pb.TreatmentRequest(code="facial")])
     try:
@@ -198,7 +198,7 @@ def test_overload_answers_resource_exhausted_at_once() -> None:
 def test_a_request_waits_for_the_engine_no_longer_than_its_deadline() -> None:
     triage = build_triage(DEFAULT_RULES_DIR)
     engine: Engine = engine_of(triage)
-    server, port, _ = create_server("127.0.0.1:0", triage)
+    server, port, _, _ = create_server("127.0.0.1:0", triage)
     server.start()
     request = pb.AssessRequest(channel=pb.CHANNEL_BOOKING, requested_treatments=[pb.TreatmentRequest(code="facial")])
     try:
