@@ -1,4 +1,8 @@
-"""``python -m service.healthcheck``: exit 0 when the local server reports SERVING (for Docker)."""
+"""``python -m service.healthcheck``: exit 0 when the local server reports SERVING (for Docker).
+
+It asks the plaintext health port when ``DERMTRIAGE_HEALTH_PORT`` is set (the setting for TLS
+or mutual TLS on the main port), else the main port.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--address", default=f"127.0.0.1:{os.environ.get('DERMTRIAGE_PORT', '50051')}")
+    port = os.environ.get("DERMTRIAGE_HEALTH_PORT") or os.environ.get("DERMTRIAGE_PORT", "50051")
+    parser.add_argument("--address", default=f"127.0.0.1:{port}")
     parser.add_argument("--timeout", type=float, default=3.0)
     args = parser.parse_args(argv)
     try:

@@ -1,0 +1,97 @@
+"""No patient data in logs (issue 6): everything a running service writes, read back whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import grpc
+
+from bench.load import serve_argv
+from service.gen.dermtriage.v1 import triage_pb2 as pb
+from service.gen.dermtriage.v1 import triage_pb2_grpc
+from tests.test_workers import ROOT
+
+TOKEN = "token-of-the-intake-app-0001"
+SECRETS = (
+    "corr-zz-4711",
+    "Quixotic",
+    "Zanzibar",
+    "Wilhelmina",
+    "Quarterfield",
+    "seborrheic_keratosis",
+    "lesion_bleeding",
+    "isotretinoin",
+    "tattoo_removal_laser",
+    "submental",
+    "zz_secret_code",
+    "Xylophonic",
+    TOKEN,
+    "wrong-token-zz-9999",
+)
+
+
+def test_the_service_writes_one_json_access_line_a_call_and_nothing_from_any_request(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens"
+    tokens.write_text(TOKEN + "\n")
+    proc = subprocess.Popen(
+        serve_argv(1, "--log-level", "DEBUG", "--auth-tokens", str(tokens), "--grace", "2"),
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stderr is not None
+    lines: list[str] = []
+    for line in proc.stderr:
+        lines.append(line)
+        if '"serving"' in line:
+            break
+    port = json.loads(lines[-1])["port"]
+    auth = [("authorization", f"Bearer {TOKEN}")]
+    request = pb.AssessRequest(
+        request_id="corr-zz-4711",
+        channel=pb.CHANNEL_TELEHEALTH_INTAKE,
+        patient=pb.Patient(age_years=47, medications=["isotretinoin_current"]),
+        concerns=[
+            pb.Concern(code="seborrheic_keratosis", text="Quixotic Zanzibar lesion", findings=["lesion_bleeding"])
+        ],
+        requested_treatments=[pb.TreatmentRequest(code="tattoo_removal_laser", body_site="submental")],
+        free_text="my name is Wilhelmina Quarterfield and my mole got bigger",
+    )
+    calls = []  # (what, expected status)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = triage_pb2_grpc.TriageServiceStub(channel)
+            raw = channel.unary_unary("/dermtriage.v1.TriageService/Assess")
+            decision_id = stub.Assess(request, metadata=auth, timeout=10).decision_id
+            calls.append("OK")
+            for call, status in (
+                (lambda: stub.Assess(pb.AssessRequest(concerns=[pb.Concern(code="zz_secret_code")]), metadata=auth),
+                 "INVALID_ARGUMENT"),
+                (lambda: stub.Assess(request, metadata=[("authorization", "Bearer wrong-token-zz-9999")]),
+                 "UNAUTHENTICATED"),
+                (lambda: raw(b"\x0aXylophonic\xff", metadata=auth), "INVALID_ARGUMENT"),
+            ):  # fmt: skip
+                try:
+                    call()
+                except grpc.RpcError as error:
+                    assert error.code().name == status
+                calls.append(status)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, rest = proc.communicate(timeout=20)
+    lines += rest.splitlines(keepends=True)
+    assert proc.returncode == 0
+    everything = "".join(lines)
+    for secret in SECRETS:
+        assert secret not in everything, f"{secret!r} reached the log"
+    events = [json.loads(line) for line in lines if line.strip()]  # every line is JSON
+    access = [e for e in events if "method" in e and "status" in e]
+    assert [e["status"] for e in access] == calls
+    for entry in access:
+        assert {"method", "status", "latency_ms", "ruleset_version"} <= set(entry)
+    assert access[0]["decision_id"] == decision_id
