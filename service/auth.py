@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 import grpc
 
+from . import logs
 from .security import Security
-
-access_log = logging.getLogger("dermtriage.access")
 
 # Probes (load balancers, Kubernetes) carry no token; health says nothing about patients.
 OPEN_METHODS = frozenset({"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"})
@@ -49,7 +46,7 @@ class BearerTokens(grpc.ServerInterceptor):  # type: ignore[misc]
             "method": details.method.rsplit("/", 1)[-1],
             "latency_ms": round((time.perf_counter() - start) * 1000, 3),
         }
-        access_log.info(json.dumps(fields, sort_keys=True))
+        logs.access(fields)
         message = "missing bearer token" if token is None else "unknown bearer token"
         return _refusal(continuation(details), message)
 

@@ -14,13 +14,12 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from . import codec
+from . import codec, logs
 from .core.errors import DeadlineExceeded, EngineFault, FieldViolation, InvalidIntake, Overloaded, TriageError
 from .core.triage import Triage
 from .gen.dermtriage.v1 import triage_pb2 as pb
 from .gen.dermtriage.v1 import triage_pb2_grpc
 
-access_log = logging.getLogger("dermtriage.access")
 log = logging.getLogger("dermtriage")
 
 # Core error -> (gRPC code, google.rpc code). Anything else is INTERNAL, never UNKNOWN.
@@ -161,7 +160,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
             fields["worker"] = self._worker
         if not self.gate.enter():  # shutting down: another instance will answer (clients retry UNAVAILABLE)
             fields.update(status=grpc.StatusCode.UNAVAILABLE.name, latency_ms=0.0)
-            access_log.info(json.dumps(fields, sort_keys=True))
+            logs.access(fields)
             context.abort(grpc.StatusCode.UNAVAILABLE, "the server is shutting down; retry")
         try:
             response = run(fields)
@@ -181,7 +180,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
         finally:
             self.gate.leave()
             fields["latency_ms"] = round((time.perf_counter() - start) * 1000, 3)
-            access_log.info(json.dumps(fields, sort_keys=True))
+            logs.access(fields)
 
 
 def _cause(error: BaseException) -> str:
