@@ -113,9 +113,12 @@ def create_health_server(
 ) -> tuple[grpc.Server, int]:
     """grpc.health.v1 alone, in plaintext, sharing the main server's health states: for probes
     that cannot present a client certificate or a token."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="health"),
-                         maximum_concurrent_rpcs=16, options=[*_common_options(reuse_port),
-                                                              ("grpc.max_receive_message_length", 1024)])  # fmt: skip
+    server = grpc.server(
+        # Probes are cheap, and grpc_health's Watch holds no thread while it waits.
+        futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health"),
+        maximum_concurrent_rpcs=16,
+        options=[*_common_options(reuse_port), ("grpc.max_receive_message_length", 1024)],
+    )
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     return server, _bind(server, address, Security())
 
