@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg.add_common_flags(rules)
     args = parser.parse_args(argv)
     conf = cfg.from_args(args)
+    for problem in cfg.problems(conf):
+        parser.error(problem)
     _setup_logging(conf.log_level)
     try:
         if args.command == "serve":

@@ -88,6 +88,16 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
     _add(parser, COMMON_FLAGS)
 
 
+def problems(config: Config) -> list[str]:
+    """What is wrong with a combination of settings, each naming its flag."""
+    out = []
+    if config.health_port is not None and config.health_port != 0 and config.health_port == config.port:
+        # Workers share ports with SO_REUSEPORT: the same number would mix plaintext health-only
+        # listeners into the main port, not fail.
+        out.append("--health-port: must differ from --port")
+    return out
+
+
 def from_args(args: argparse.Namespace) -> Config:
     """The Config for parsed arguments; fields a command has no flag for keep their defaults."""
     known = {field for _, field, _, _ in SERVE_FLAGS + COMMON_FLAGS}

@@ -19,15 +19,15 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from .auth import BearerTokens
 from .config import Config
 from .core.text import TextReader
 from .core.triage import Triage
 from .engine import Engine
 from .gen.dermtriage.v1 import triage_pb2
+from .interceptors import BearerTokens, Gate
 from .rules_loader import load_ruleset
 from .security import Security, load_security
-from .servicer import Gate, TriageServicer, add_to_server
+from .servicer import TriageServicer, add_to_server
 from .wordlist import english_words
 
 log = logging.getLogger("dermtriage")
@@ -41,7 +41,7 @@ class Served(NamedTuple):
     server: grpc.Server
     port: int
     health: health.HealthServicer
-    gate: Gate  # closes on shutdown: new calls UNAVAILABLE, calls in progress counted
+    gate: Gate  # closes on shutdown: calls accepted from then on are UNAVAILABLE
 
 
 class BindError(RuntimeError):
@@ -80,10 +80,12 @@ def create_server(
 ) -> Served:
     """A started-able server bound to ``address`` (port 0 picks a free one)."""
     security = security or Security()
+    gate = Gate(triage.ruleset.version, worker)
+    tokens = [BearerTokens(security, triage.ruleset.version, worker)] if security.tokens else []
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rpc"),
         maximum_concurrent_rpcs=max_in_flight,
-        interceptors=[BearerTokens(security, triage.ruleset.version, worker)] if security.tokens else [],
+        interceptors=[gate, *tokens],
         options=[
             *_common_options(reuse_port),
             ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
@@ -98,14 +100,13 @@ def create_server(
             ),
         ],
     )
-    servicer = TriageServicer(triage, worker)
-    add_to_server(servicer, server)
+    add_to_server(TriageServicer(triage, worker), server)
     health_servicer = health_servicer or health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
     )
-    return Served(server, _bind(server, address, security), health_servicer, servicer.gate)
+    return Served(server, _bind(server, address, security), health_servicer, gate)
 
 
 def create_health_server(
@@ -217,18 +218,17 @@ def serve(config: Config, worker: int | None = None, reuse_port: bool = False) -
 
 
 def drain(servers: list[grpc.Server], health_servicer: health.HealthServicer, grace: float, gate: Gate) -> None:
-    """Stop as a rolling update needs: health NOT_SERVING at once (and for good), new calls
-    refused with UNAVAILABLE (which clients may retry elsewhere, unlike the CANCELLED that
-    gRPC gives calls it drops at stop), calls in progress finished within ``grace`` seconds."""
+    """Stop as a rolling update needs: health NOT_SERVING at once (and for good), calls
+    accepted from now on answered UNAVAILABLE (which clients may retry elsewhere, unlike the
+    CANCELLED that gRPC gives calls arriving as it stops), calls accepted before finished
+    within ``grace`` seconds."""
     log.info(json.dumps({"event": "stopping", "grace_seconds": grace}))
     started = time.monotonic()
     health_servicer.enter_graceful_shutdown()  # every service NOT_SERVING, and it stays so
-    finished = gate.close(grace)
-    # Keep answering UNAVAILABLE a moment: a call that reaches gRPC as it stops is CANCELLED,
-    # which clients do not retry; by now the clients of this server have been told to go.
-    time.sleep(max(0.0, min(DRAIN_LINGER, grace - (time.monotonic() - started))))
+    gate.close()
+    # Answer UNAVAILABLE a moment before gRPC stops taking calls, so connected clients learn to go.
+    time.sleep(min(DRAIN_LINGER, grace))
     remaining = max(0.0, grace - (time.monotonic() - started))
-    stopped = [s.stop(remaining) for s in servers]
-    for event in stopped:
+    for event in [s.stop(remaining) for s in servers]:  # waits for the calls accepted before
         event.wait()
-    log.info(json.dumps({"event": "stopped", "calls_finished": finished}))
+    log.info(json.dumps({"event": "stopped"}))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -96,40 +95,11 @@ def add_to_server(servicer: TriageServicer, server: grpc.Server) -> None:
     server.add_registered_method_handlers(name, handlers)
 
 
-class Gate:
-    """Counts the calls in progress and, once shutting down, turns new ones away."""
-
-    def __init__(self) -> None:
-        self.closed = False
-        self._in_flight = 0
-        self._idle = threading.Condition()
-
-    def enter(self) -> bool:
-        with self._idle:
-            if self.closed:
-                return False
-            self._in_flight += 1
-            return True
-
-    def leave(self) -> None:
-        with self._idle:
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._idle.notify_all()
-
-    def close(self, timeout: float) -> bool:
-        """No new calls from now on; True once the calls in progress have finished, within ``timeout``."""
-        with self._idle:
-            self.closed = True
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
-
-
 class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
     """Delegates every call to one Triage; logs one JSON line a call and nothing from the request."""
 
-    def __init__(self, triage: Triage, worker: int | None = None, gate: Gate | None = None):
+    def __init__(self, triage: Triage, worker: int | None = None):
         self._triage = triage
-        self.gate = gate or Gate()
         self._worker = worker  # which worker process answered, in the access log
         rs = triage.ruleset
         self._ruleset_response = codec.encode_ruleset(rs.version, rs.rulebook, rs.catalog)
@@ -158,10 +128,6 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
         fields: dict[str, Any] = {"method": method, "ruleset_version": self._triage.ruleset.version}
         if self._worker is not None:
             fields["worker"] = self._worker
-        if not self.gate.enter():  # shutting down: another instance will answer (clients retry UNAVAILABLE)
-            fields.update(status=grpc.StatusCode.UNAVAILABLE.name, latency_ms=0.0)
-            logs.access(fields)
-            context.abort(grpc.StatusCode.UNAVAILABLE, "the server is shutting down; retry")
         try:
             response = run(fields)
             fields["status"] = "OK"
@@ -178,7 +144,6 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
             fields["status"] = grpc_code.name
             context.abort_with_status(rpc_status.to_status(status))
         finally:
-            self.gate.leave()
             fields["latency_ms"] = round((time.perf_counter() - start) * 1000, 3)
             logs.access(fields)
 

@@ -112,11 +112,14 @@ def run(config: Config) -> int:
     log.info(json.dumps({"event": "stopping", "workers": len(workers), "grace_seconds": config.grace}))
     for pid in workers:
         _signal(pid, signal.SIGTERM)
-    deadline = time.monotonic() + config.grace + 5
+    deadline = time.monotonic() + config.grace + 2  # a worker's own stop is bounded by the grace
     while workers and time.monotonic() < deadline:
         for pid, _ in _reap():
             workers.pop(pid, None)
         time.sleep(0.05)
+    if workers:  # past the grace period: a worker that has not stopped is killed, and the exit says so
+        log.error(json.dumps({"event": "workers_killed", "workers": len(workers)}))
+        failed = True
     for pid in workers:
         _signal(pid, signal.SIGKILL)
     for pid in list(workers):

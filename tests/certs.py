@@ -24,9 +24,9 @@ def _name(common: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
 
-def _issue(subject: str, issuer: Pem | None, *, ca: bool = False, server: bool = False) -> Pem:
+def _issue(subject: str, issuer: Pem | None, *, ca: bool = False, server: bool = False, expired: bool = False) -> Pem:
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
+    now = datetime.datetime.now(datetime.UTC) - (datetime.timedelta(days=3) if expired else datetime.timedelta(0))
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(subject))
@@ -59,14 +59,28 @@ class Certificates:
     server: Pem
     client: Pem
     rogue_client: Pem  # signed by a CA the server does not trust
+    expired_server: Pem
+    expired_ca: Pem
 
     def write(self, folder: Path) -> dict[str, Path]:
+        """Each as NAME.crt and NAME.key, and the server's key encrypted as encrypted.key."""
         paths = {}
-        for name, pem in (("ca", self.ca), ("server", self.server), ("client", self.client)):
+        named = (("ca", self.ca), ("server", self.server), ("client", self.client), ("expired", self.expired_server),
+                 ("expired_ca", self.expired_ca))  # fmt: skip
+        for name, pem in named:
             paths[f"{name}.crt"] = folder / f"{name}.crt"
             paths[f"{name}.key"] = folder / f"{name}.key"
             paths[f"{name}.crt"].write_bytes(pem.cert)
             paths[f"{name}.key"].write_bytes(pem.key)
+        key = serialization.load_pem_private_key(self.server.key, None)
+        paths["encrypted.key"] = folder / "encrypted.key"
+        paths["encrypted.key"].write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(b"a passphrase"),
+            )
+        )
         return paths
 
 
@@ -78,4 +92,6 @@ def make_certificates() -> Certificates:
         server=_issue("localhost", ca, server=True),
         client=_issue("booking-system", ca),
         rogue_client=_issue("booking-system", other_ca),
+        expired_server=_issue("localhost", ca, server=True, expired=True),
+        expired_ca=_issue("an old CA", None, ca=True, expired=True),
     )

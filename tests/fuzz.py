@@ -154,8 +154,11 @@ def outcome(call: Callable[[], object]) -> str:
     return "OK"
 
 
-def fuzz(channel: grpc.Channel, examples: int, tally: Counter[str] | None = None) -> Counter[str]:
-    """Generated requests through the Assess stub, then raw bytes to the method; the tally of outcomes."""
+def fuzz(
+    channel: grpc.Channel, examples: int, tally: Counter[str] | None = None, derandomize: bool = False
+) -> Counter[str]:
+    """Generated requests through the Assess stub, then raw bytes to the method; the tally of
+    outcomes. The suite derandomizes (the same cases every run); the long run explores."""
     tally = Counter() if tally is None else tally
     assess = channel.unary_unary(
         ASSESS,
@@ -163,7 +166,7 @@ def fuzz(channel: grpc.Channel, examples: int, tally: Counter[str] | None = None
         response_deserializer=pb.AssessResponse.FromString,
     )
     raw = channel.unary_unary(ASSESS)  # bytes as they are, and bytes back
-    quiet = settings(max_examples=examples, deadline=None, database=None,
+    quiet = settings(max_examples=examples, deadline=None, database=None, derandomize=derandomize,
                      suppress_health_check=list(HealthCheck))  # fmt: skip
 
     @quiet

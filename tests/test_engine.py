@@ -126,7 +126,14 @@ def test_action_exception_through_the_server_is_internal_with_decision_id(monkey
             message = info.value.details()
             assert "decision_id" in message and "Traceback" not in message and "engine.py" not in message
             decision_id = message.rsplit(" ", 1)[-1]
-            assert any(decision_id in r.getMessage() and "engine_fault" in r.getMessage() for r in caplog.records)
+            faults = [json.loads(r.getMessage()) for r in caplog.records if "engine_fault" in r.getMessage()]
+            assert [f["decision_id"] for f in faults] == [decision_id]
+            # Only the id and the exception classes: never a message, which could carry request data.
+            assert faults[0] == {
+                "event": "engine_fault",
+                "decision_id": decision_id,
+                "cause": "EngineFault <- RuleFailure <- ValueError",
+            }
             monkeypatch.undo()
             assert stub.Assess(request, timeout=10).route == pb.ROUTE_MED_SPA
     finally:

@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from service.gen.dermtriage.v1 import triage_pb2 as pb
@@ -21,7 +22,8 @@ SERVICE = "dermtriage.v1.TriageService"
 
 def test_drain_reports_not_serving_finishes_calls_in_flight_and_refuses_new_ones() -> None:
     triage = build_triage(DEFAULT_RULES_DIR)
-    server, port, health, gate = create_server("127.0.0.1:0", triage, threads=8)
+    # Two handler threads, six calls in flight: four of them wait for a thread when the drain starts.
+    server, port, health, gate = create_server("127.0.0.1:0", triage, threads=2)
     server.start()
     set_serving(health, True)
     address = f"127.0.0.1:{port}"
@@ -32,24 +34,18 @@ def test_drain_reports_not_serving_finishes_calls_in_flight_and_refuses_new_ones
         assert next(watch).status == health_pb2.HealthCheckResponse.SERVING
         lock = engine_of(triage)._lock
         lock.acquire()  # the engine is busy: the next calls wait in flight
-        in_flight = [pool.submit(stub.Assess, REQUEST, timeout=20) for _ in range(4)]
+        in_flight = [pool.submit(stub.Assess, REQUEST, timeout=20) for _ in range(6)]
         time.sleep(0.3)
         started = time.monotonic()
         stopper = threading.Thread(target=drain, args=([server], health, 5.0, gate))
         stopper.start()
         assert next(watch).status == health_pb2.HealthCheckResponse.NOT_SERVING
         watch.cancel()  # a watcher that stayed would hold the stop for the whole grace period
-        refused = None
-        for _ in range(50):  # new calls, on a new connection, once the server stops taking them
-            with grpc.insecure_channel(address) as fresh:
-                try:
-                    triage_pb2_grpc.TriageServiceStub(fresh).Assess(REQUEST, timeout=2)
-                except grpc.RpcError as error:
-                    refused = error.code()
-                    break
-            time.sleep(0.05)
-        assert refused is grpc.StatusCode.UNAVAILABLE
-        lock.release()
+        lock.release()  # the calls accepted before the drain go on, though it has begun
+        with pytest.raises(grpc.RpcError) as refused:  # a call accepted after it, on the same connection
+            stub.Assess(REQUEST, timeout=2)
+        assert refused.value.code() is grpc.StatusCode.UNAVAILABLE
+        assert "shutting down" in (refused.value.details() or "")
         for call in in_flight:
             answer = call.result(timeout=10)
             assert (answer.route, list(answer.reasons)) == (good.route, list(good.reasons))
@@ -90,6 +86,6 @@ def test_sigterm_under_load_loses_no_call_and_exits_zero_within_the_grace_period
     stop.set()
     for t in threads:
         t.join(timeout=20)
-    assert code == 0 and elapsed < 3 + 5  # the supervisor's grace plus its margin
+    assert code == 0 and elapsed < 3 + 1  # within the grace period (3 s), plus process exit
     assert outcomes.count("OK") > 50
     assert set(outcomes) <= {"OK", "UNAVAILABLE"}, sorted(set(outcomes))

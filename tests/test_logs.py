@@ -40,6 +40,7 @@ def test_the_service_writes_one_json_access_line_a_call_and_nothing_from_any_req
     proc = subprocess.Popen(
         serve_argv(1, "--log-level", "DEBUG", "--auth-tokens", str(tokens), "--grace", "2"),
         cwd=ROOT,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -83,8 +84,9 @@ def test_the_service_writes_one_json_access_line_a_call_and_nothing_from_any_req
                 calls.append(status)
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, rest = proc.communicate(timeout=20)
+        out, rest = proc.communicate(timeout=20)
     lines += rest.splitlines(keepends=True)
+    assert out == "", "the service writes nothing to stdout"
     assert proc.returncode == 0
     everything = "".join(lines)
     for secret in SECRETS:

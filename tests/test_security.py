@@ -97,6 +97,7 @@ def test_mutual_tls_answers_only_clients_with_a_certificate_from_its_ca(triage, 
 
 def test_bearer_tokens_refuse_every_call_but_health_without_a_known_token(triage, caplog) -> None:  # type: ignore[no-untyped-def]
     security = load_security_from_tokens([TOKEN, OTHER_TOKEN])
+    caplog.set_level(logging.INFO)
     with running(triage, security) as (port, _), grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = triage_pb2_grpc.TriageServiceStub(channel)
         for metadata in (
@@ -106,7 +107,7 @@ def test_bearer_tokens_refuse_every_call_but_health_without_a_known_token(triage
             [("authorization", f"Basic {TOKEN}")],
             [("authorization", f"Bearer {TOKEN}x")],
         ):
-            with caplog.at_level(logging.INFO), pytest.raises(grpc.RpcError) as info:
+            with pytest.raises(grpc.RpcError) as info:
                 stub.Assess(REQUEST, metadata=metadata, timeout=5)
             assert info.value.code() is grpc.StatusCode.UNAUTHENTICATED
         assert _code(lambda: stub.GetRuleset(pb.GetRulesetRequest(), timeout=5)) is grpc.StatusCode.UNAUTHENTICATED
@@ -115,6 +116,8 @@ def test_bearer_tokens_refuse_every_call_but_health_without_a_known_token(triage
         assert _code(lambda: list(reflect.ServerReflectionInfo(iter([listing]), timeout=5))) is (
             grpc.StatusCode.UNAUTHENTICATED
         )
+        made_up = channel.unary_unary("/Patient Wilhelmina Quarterfield/Assess")
+        assert _code(lambda: made_up(b"", timeout=5)) is grpc.StatusCode.UNAUTHENTICATED
         # Probes carry no token.
         assert (
             health_pb2_grpc.HealthStub(channel).Check(CHECK, timeout=5).status == health_pb2.HealthCheckResponse.SERVING
@@ -123,10 +126,18 @@ def test_bearer_tokens_refuse_every_call_but_health_without_a_known_token(triage
             answer = stub.Assess(REQUEST, metadata=[("authorization", f"Bearer {token}")], timeout=5)
             assert answer.route == pb.ROUTE_MED_SPA
         assert stub.Assess(REQUEST, metadata=[("authorization", f"bearer {TOKEN}")], timeout=5).ruleset_version
-    refused = [json.loads(r.getMessage()) for r in caplog.records if r.name == "dermtriage.access"]
-    assert [r["status"] for r in refused] == ["UNAUTHENTICATED"] * 5
-    assert all(r["method"] == "Assess" and r["ruleset_version"] for r in refused)
-    assert not any(TOKEN[:10] in r.getMessage() for r in caplog.records), "a token reached the log"
+    access = [json.loads(r.getMessage()) for r in caplog.records if r.name == "dermtriage.access"]
+    assert [(r["method"], r["status"]) for r in access] == [
+        *[("Assess", "UNAUTHENTICATED")] * 5,
+        ("GetRuleset", "UNAUTHENTICATED"),
+        ("ServerReflectionInfo", "UNAUTHENTICATED"),
+        ("unknown", "UNAUTHENTICATED"),  # a method name the caller made up is not logged
+        *[("Assess", "OK")] * 3,
+    ]
+    assert all(r["ruleset_version"] for r in access)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in (TOKEN[:12], OTHER_TOKEN[:12], "wrong-token", "Wilhelmina"):
+        assert secret not in logged, f"{secret!r} reached the log"
 
 
 def load_security_from_tokens(tokens: list[str], tmp: Path | None = None) -> Security:
@@ -171,7 +182,13 @@ def test_the_health_port_answers_probes_in_plaintext_and_nothing_else(triage, ce
         ({"tls_cert": "server.key", "tls_key": "server.key"}, "--tls-cert/--tls-key"),
         ({"tls_client_ca": "ca.crt"}, "--tls-client-ca"),
         ({"tls_cert": "server.crt", "tls_key": "server.key", "tls_client_ca": "server.key"}, "--tls-client-ca"),
+        ({"tls_cert": "expired.crt", "tls_key": "expired.key"}, "--tls-cert"),
+        ({"tls_cert": "server.crt", "tls_key": "encrypted.key"}, "--tls-cert/--tls-key"),
+        ({"tls_cert": "server.crt", "tls_key": "server.key", "tls_client_ca": "client.crt"}, "--tls-client-ca"),
+        ({"tls_cert": "server.crt", "tls_key": "server.key", "tls_client_ca": "expired_ca.crt"}, "--tls-client-ca"),
         ({"auth_tokens": "short.tokens"}, "--auth-tokens"),
+        ({"auth_tokens": "unicode.tokens"}, "--auth-tokens"),
+        ({"auth_tokens": "latin1.tokens"}, "--auth-tokens"),
         ({"auth_tokens": "empty.tokens"}, "--auth-tokens"),
         ({"auth_tokens": "missing.tokens"}, "--auth-tokens"),
     ],
@@ -180,9 +197,11 @@ def test_bad_security_settings_stop_start_up_naming_the_flag(certs, tmp_path, fi
     certs.write(tmp_path)
     (tmp_path / "short.tokens").write_text("tooshort\n")
     (tmp_path / "empty.tokens").write_text("# nothing yet\n\n")
+    (tmp_path / "unicode.tokens").write_text("ein-schlüssel-für-die-buchung\n")
+    (tmp_path / "latin1.tokens").write_bytes("ein-schlüssel-für-die-buchung\n".encode("latin-1"))
     with pytest.raises(SecurityConfigError) as info:
         load_security(**{k: tmp_path / v for k, v in files.items()})
-    assert str(info.value).startswith(flag)
+    assert str(info.value).startswith(flag), str(info.value)
     assert "tooshort" not in str(info.value)
 
 

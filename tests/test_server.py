@@ -202,26 +202,30 @@ def test_grpcurl_lists_services_and_runs_the_readme_call(server) -> None:  # typ
     assert [t.get("med_spa_appropriate", False) for t in answer["treatments"]] == [False, True]
 
 
+def _service(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m service ARGS`` run to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
+    )
+
+
 def test_serve_refuses_a_port_in_use(server) -> None:  # type: ignore[no-untyped-def]
     """gRPC shares ports by default; a second server on a used port must fail, not serve beside it."""
-    result = subprocess.run(
-        [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(server[1])],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _service("serve", "--host", "127.0.0.1", "--port", str(server[1]))
     assert result.returncode == 1
     assert "cannot listen on" in result.stderr
 
 
 def test_bad_configuration_is_a_usage_error(tmp_path: Path) -> None:
-    env = {**os.environ, "DERMTRIAGE_PORT": "not-a-port"}
-    result = subprocess.run(
-        [sys.executable, "-m", "service", "serve"], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
-    )
+    result = _service("serve", env={**os.environ, "DERMTRIAGE_PORT": "not-a-port"})
     assert result.returncode == 2
     assert "argument --port: invalid int value" in result.stderr
+
+
+def test_a_health_port_equal_to_the_main_port_is_a_usage_error() -> None:
+    result = _service("serve", "--port", "50999", "--health-port", "50999")
+    assert result.returncode == 2
+    assert "--health-port: must differ from --port" in result.stderr
 
 
 def test_readme_shows_the_current_answer(assess_core) -> None:  # type: ignore[no-untyped-def]
