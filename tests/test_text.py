@@ -147,3 +147,23 @@ def test_the_age_is_the_first_a_full_scan_of_the_text_finds(triage, parts) -> No
             break
     ages = [m.value for m in reader.read(text) if m.kind == "patient_fact" and m.code == "age_years"]
     assert ages == ([expected] if expected else []), text
+
+
+@settings(max_examples=300)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab9'’ .!?;:\n()[]-é_İ\t٣")), max_size=60)
+    | st.text(max_size=60).map(str.lower)
+)
+def test_the_word_scanner_splits_as_the_word_and_clause_expressions_do(text: str) -> None:
+    """service.core.text._scan replaced a regular-expression pass for words and one for clause
+    marks, _has_digit a search for a digit."""
+    import bisect
+    import re
+
+    from service.core.text import _DIGIT, _WORD, _has_digit, _scan
+
+    assert _has_digit(text) == bool(_DIGIT.search(text))
+    spans = [m.span() for m in _WORD.finditer(text)]
+    marks = [m.start() for m in re.finditer(r"[.!?;:\n()\[\]]", text)]
+    expected = ([a for a, _ in spans], [b for _, b in spans], [bisect.bisect_left(marks, a) for a, _ in spans])
+    assert _scan(text) == expected

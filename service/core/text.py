@@ -31,7 +31,7 @@ PRESENT, NEGATED, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: mypyc compiles this __init__, not a frozen one
 class Mention:
     """One concept read from a text: kind, code, character span, and how it is asserted."""
 
@@ -45,7 +45,7 @@ class Mention:
     last: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen, as Mention
 class TextFinding:
     """A mention as reported to the caller: where it was read and whether it became a fact."""
 
@@ -57,7 +57,6 @@ class TextFinding:
 KINDS = ("concern", "finding", "body_site", "condition", "medication", "treatment")
 CUE_TYPES = ("negation", "hypothetical", "historical", "other_person", "treatment_done")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-_BOUNDARY = re.compile(r"[.!?;:\n()\[\]]")
 _NEGATION_WINDOW = 3  # tokens between a negation cue and the first mention it negates
 _MAX_ITEMS = 20
 _DIGIT = re.compile(r"\d")
@@ -70,7 +69,7 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, as Mention
 class Tokens:
     """A text's words, normalised, with their character spans (parallel lists: no object a word)."""
 
@@ -318,10 +317,10 @@ class TextReader:
         """Normalised tokens, and the clause number of each (clauses end at . ! ? ; : and at
         words such as "but")."""
         lower = text.lower()
-        spans = [m.span() for m in _WORD.finditer(lower)]
+        starts, ends, clause = _scan(lower)
         cache = self._word_cache
         words = []
-        for a, b in spans:
+        for a, b in zip(starts, ends, strict=True):
             raw = lower[a:b]
             word = cache.get(raw)
             if word is None:
@@ -330,9 +329,6 @@ class TextReader:
                     cache.clear()
                 cache[raw] = word
             words.append(word)
-        marks = [m.start() for m in _BOUNDARY.finditer(lower)]
-        starts = [a for a, _ in spans]
-        clause = [bisect.bisect_left(marks, a) for a in starts] if marks else [0] * len(starts)
         terminators = self.rules.terminators
         if not terminators.isdisjoint(words):  # "but", "however": a new clause from that word on
             shift = 0
@@ -340,7 +336,7 @@ class TextReader:
                 if w in terminators and i:
                     shift += 1
                 clause[i] += shift
-        return Tokens(words, starts, [b for _, b in spans]), clause
+        return Tokens(words, starts, ends), clause
 
     def read(self, text: str) -> list[Mention]:
         """Every mention in the text, each with its assertion."""
@@ -355,8 +351,10 @@ class TextReader:
         mentions = self._apart(words, tokens, clause, mentions)
         combined = self._combinations(words, tokens, clause, mentions)
         mentions = [m for m in mentions if not _inside_combination(m, combined)] + [c for c, _ in combined]
-        mentions.extend(self._sizes(text, tokens))
-        mentions.extend(self._ages(text, tokens))
+        lower = text.lower()
+        if _has_digit(lower):  # sizes and ages need a number
+            mentions.extend(self._sizes(lower, tokens))
+            mentions.extend(self._ages(lower, tokens))
         covered = {k for m in mentions for k in range(m.first, m.last + 1)}
         cues = _longest_matches(words, self._cue_trie, clause)
         cues = [c for c in cues if not any(k in covered for k in range(c[0], c[1]))]
@@ -444,14 +442,16 @@ class TextReader:
         trie = self._combination_trie
         n = len(words)
         for i, w in enumerate(words):
-            node = trie.get(w)
+            node: dict[str, Any] | None = trie.get(w)
             j = i
             while node is not None:  # every group phrase starting here, not only the longest
                 if _HITS in node:
                     for c, g in node[_HITS]:
                         if c not in wanted:
                             continue
-                        groups = found.setdefault(c, [[] for _ in self.rules.combinations[c][3]])
+                        groups = found.get(c)
+                        if groups is None:
+                            groups = found[c] = [[] for _ in self.rules.combinations[c][3]]
                         groups[g].append((i, j))
                 j += 1
                 if j >= n:
@@ -509,11 +509,10 @@ class TextReader:
                                 )
         return out
 
-    def _sizes(self, text: str, tokens: Tokens) -> list[Mention]:
-        """Lesion sizes stated in millimetres or centimetres."""
+    def _sizes(self, lower: str, tokens: Tokens) -> list[Mention]:
+        """Lesion sizes stated in millimetres or centimetres (``lower``: the text in lower case)."""
         out: list[Mention] = []
-        lower = text.lower()
-        if not _DIGIT.search(lower) or not ("mm" in lower or "cm" in lower or "metre" in lower or "meter" in lower):
+        if not ("mm" in lower or "cm" in lower or "metre" in lower or "meter" in lower):
             return out
         for m in _SIZE.finditer(lower):
             size = float(m.group(1)) * (10 if m.group(2).startswith("c") else 1)
@@ -523,16 +522,15 @@ class TextReader:
                     out.append(Mention("finding", finding, m.start(), m.end(), PRESENT, "", first, first))
         return out
 
-    def _ages(self, text: str, tokens: Tokens) -> list[Mention]:
+    def _ages(self, lower: str, tokens: Tokens) -> list[Mention]:
         """The first age stated (the patient's), from the age patterns of rules/text.yaml.
 
         Every pattern starts at a word and its age is a number within the next few words, so
         the patterns are tried only at the words just before and at each number: an
         alternation scanned over the whole text costs more than the rest of this method.
         """
-        if self._age is None or not _DIGIT.search(text):
+        if self._age is None:
             return []
-        lower = text.lower()
         starts, words = tokens.starts, tokens.words
         tried: set[int] = set()
         resume = 0  # like a scan: a match that gave no age is not looked into again
@@ -646,12 +644,12 @@ def build_trie(index: Mapping[tuple[str, ...], Any]) -> dict[str, Any]:
     return root
 
 
-def _longest_matches(words: list[str], trie: Mapping[str, Any], clause: list[int]) -> list[tuple[int, int, Any]]:
+def _longest_matches(words: list[str], trie: dict[str, Any], clause: list[int]) -> list[tuple[int, int, Any]]:
     """Greedy longest phrase matches, left to right, never across a clause boundary."""
     out = []
     i, n = 0, len(words)
     while i < n:
-        node = trie.get(words[i])
+        node: dict[str, Any] | None = trie.get(words[i])  # typed dicts: mypyc calls the dict C API
         best = None
         j = i
         while node is not None:
@@ -667,6 +665,47 @@ def _longest_matches(words: list[str], trie: Mapping[str, Any], clause: list[int
             out.append((i, best[0], best[1]))
             i = best[0]
     return out
+
+
+_BOUNDARY_CODES = frozenset(map(ord, ".!?;:\n()[]"))
+
+
+def _scan(lower: str) -> tuple[list[int], list[int], list[int]]:
+    """The words of a lower-case text as _WORD matches them, with their spans and the number of
+    clause marks (. ! ? ; : newline brackets) before each, in one pass over character codes:
+    compiled, cheaper than the two regular-expression scans it replaced (tests/test_text.py
+    checks it against them)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    clauses: list[int] = []
+    n, i, marks = len(lower), 0, 0
+    while i < n:
+        o = ord(lower[i])
+        if 97 <= o <= 122 or 48 <= o <= 57:  # [a-z0-9]
+            start = i
+            i += 1
+            while i < n and (97 <= (o := ord(lower[i])) <= 122 or 48 <= o <= 57):
+                i += 1
+            # "don't", "patient’s": an apostrophe and letters carry on the word
+            if i + 1 < n and ord(lower[i]) in (39, 0x2019) and 97 <= ord(lower[i + 1]) <= 122:
+                i += 2
+                while i < n and 97 <= ord(lower[i]) <= 122:
+                    i += 1
+            starts.append(start)
+            ends.append(i)
+            clauses.append(marks)
+        else:
+            if o in _BOUNDARY_CODES:
+                marks += 1
+            i += 1
+    return starts, ends, clauses
+
+
+def _has_digit(text: str) -> bool:
+    """As ``_DIGIT.search(text)``; substring searches are cheaper than the regular expression."""
+    if text.isascii():
+        return any(d in text for d in "0123456789")
+    return _DIGIT.search(text) is not None
 
 
 def _deletes(word: str) -> set[str]:
@@ -830,11 +869,17 @@ def _bool(value: str | None) -> bool | None:
 
 def _nearest(m: Mention, anchors: list[tuple[Mention, _Draft]]) -> _Draft | None:
     """The concern mentioned nearest before the finding (else nearest after), in tokens."""
-    before = [(m.first - a.last, d) for a, d in anchors if a.last <= m.first]
-    if before:
-        return min(before, key=lambda x: x[0])[1]
-    after = [(a.first - m.last, d) for a, d in anchors if a.first > m.last]
-    return min(after, key=lambda x: x[0])[1] if after else None
+    best: _Draft | None = None
+    gap = -1
+    for a, d in anchors:  # the first nearest, as min() would give
+        if a.last <= m.first and (best is None or m.first - a.last < gap):
+            best, gap = d, m.first - a.last
+    if best is not None:
+        return best
+    for a, d in anchors:
+        if a.first > m.last and (best is None or a.first - m.last < gap):
+            best, gap = d, a.first - m.last
+    return best
 
 
 def _nearest_site(m: Mention, mentions: list[Mention]) -> str:
