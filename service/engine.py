@@ -28,6 +28,7 @@ from .core.rulebook import PLACEHOLDER, AllOf, Condition, Rule, Rulebook, Test
 _OPS = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 _C = durable.durable_rules_engine
 _NOT_HANDLED = 1  # result code of a batch in which some fact matched no rule: an outcome, not a failure
+_SESSION = "_session"  # the adapter's own rule and fact type, in every session (rule ids have dots)
 
 
 def compile_condition(cond: Condition) -> dict[str, Any]:
@@ -84,7 +85,9 @@ class Engine:
         self._placeholders = {r.id: tuple(PLACEHOLDER.findall(r.summary)) for r in rulebook.rules.values()}
         self._sids = itertools.count(1)
         # Host(definitions) deletes the "run" keys from the dicts it is given: they are fresh here.
-        host = _Host({name: {r.id: compile_rule(r) for r in rulebook.rules.values()}})
+        rules = {r.id: compile_rule(r) for r in rulebook.rules.values()}
+        rules[_SESSION] = {"all": [{"f0": {"type": _SESSION}}], "run": _SESSION}
+        host = _Host({name: rules})
         self._handle = host.get_ruleset(name)._handle
 
     def _record(self, rule_id: str, matched: dict[str, Any]) -> Firing:
@@ -109,28 +112,49 @@ class Engine:
             self._lock.release()
 
     def _evaluate_locked(self, facts: list[dict[str, Any]]) -> list[Firing]:
-        if not facts:
+        if not facts:  # durable crashes deleting a session that never had a fact
             return []
         handle, sid = self._handle, str(next(self._sids))
         for fact in facts:
             fact["sid"] = sid
+        # durable aborts the process when it deletes a session in which no fact matched a rule;
+        # this fact matches the adapter's own rule, so that never depends on the rules' coverage.
+        facts = [*facts, {"type": _SESSION, "ref": _SESSION, "sid": sid}]
         firings: list[Firing] = []
+        state = None
         try:
             # Facts (not events) fire every rule they match, whatever the order they arrive in;
             # a batch in which some fact matches nothing still queues the others' actions.
             code, state = _C.assert_facts(handle, json.dumps(facts, ensure_ascii=False))
-            if code not in (0, _NOT_HANDLED):
-                raise RuleFailure(f"durable-rules answered {code}")
             started = _C.start_action_for_state(handle, state)
             message = started[1] if started else None
             while message:
                 try:
                     ((rule_id, matched),) = json.loads(message).items()
-                    firings.append(self._record(rule_id, matched))
+                    if rule_id != _SESSION:
+                        firings.append(self._record(rule_id, matched))
                 except Exception as exc:
                     _C.abandon_action(handle, state)
                     raise RuleFailure("recording a rule firing failed") from exc
                 message = _C.complete_and_start_action(handle, state)
+            # Checked once the queue is empty: durable aborts the process when a session is
+            # deleted with actions still queued. 2 is "already observed": a fact sent twice.
+            if code not in (0, _NOT_HANDLED):
+                raise RuleFailure(f"durable-rules answered {code}")
+        except BaseException:
+            if state is not None:
+                _drain(handle, state)
+            raise
         finally:
             _C.delete_state(handle, sid)  # at most 1,024 live sessions a ruleset
         return firings
+
+
+def _drain(handle: int, state: int) -> None:
+    """Empties a session's action queue after a failure, so deleting the session is safe."""
+    try:
+        started = _C.start_action_for_state(handle, state)
+        while started and _C.complete_and_start_action(handle, state):
+            pass
+    except Exception:
+        pass  # nothing queued, or an action already started and abandoned

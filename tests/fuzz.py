@@ -33,7 +33,8 @@ _KNOWN = sorted({c.code for c in _CATALOG.all_concepts()})
 # whose lower case is longer (İ), emoji, NUL; and plain words and codes in odd case.
 _ODD = st.sampled_from(
     ["\x00", "\x1b[31m", "\u0130", "\u202e", "\ufeff", "\u0301", "\U0001f9d1\u200d\U0001f52c", "\r\n", "\t",
-     "ß", "ﬁ", "𝐁𝐨𝐭𝐨𝐱", "\\", "%s", "{0}", "'; DROP TABLE", "../../etc/passwd"]
+     "ß", "ﬁ", "𝐁𝐨𝐭𝐨𝐱", "\\", "%s", "{0}", "'; DROP TABLE", "../../etc/passwd", "i am ١", "٣٠ years old",
+     "２５mm", "dont'i am 4"]
 )  # fmt: skip
 _TEXT = st.one_of(
     st.text(max_size=40),

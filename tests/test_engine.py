@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -12,8 +13,9 @@ from google.protobuf import json_format
 
 from service import codec
 from service.core.errors import EngineFault
+from service.core.facts import build_facts
 from service.core.model import Concern, Intake, TreatmentRequest, Venue
-from service.engine import Engine, compile_rule
+from service.engine import Engine, RuleFailure, compile_rule
 from service.gen.dermtriage.v1 import triage_pb2 as pb
 from service.rules_loader import DEFAULT_RULES_DIR
 from service.server import build_triage, create_server, engine_of
@@ -151,3 +153,29 @@ def test_engine_wait_is_bounded_by_the_deadline() -> None:
         with pytest.raises(DeadlineExceeded):
             triage.assess(intake, timeout=0.05)
     assert triage.assess(intake, timeout=0.05).route.name == "MED_SPA"
+
+
+def test_a_fact_sent_twice_is_a_fault_and_the_engine_survives_it() -> None:
+    """durable answers 2 ("already observed") for a repeated fact, with actions still queued;
+    deleting such a session aborted the process until the adapter emptied the queue first."""
+    triage = build_triage(DEFAULT_RULES_DIR)
+    engine = engine_of(triage)
+    intake = Intake(channel="BOOKING", treatments=(TreatmentRequest("facial"),))
+    facts = build_facts(intake, triage.ruleset.catalog)
+    repeated = [dict(f) for f in facts] + [dict(f) for f in facts if f["type"] == "treatment"]
+    for _ in range(3):
+        with pytest.raises(RuleFailure, match="answered 2"):
+            engine.evaluate(copy.deepcopy(repeated))
+    assert {f.rule_id for f in engine.evaluate(copy.deepcopy(facts))} == {
+        f.rule_id for f in engine.evaluate(build_facts(intake, triage.ruleset.catalog))
+    }
+    assert triage.assess(intake).route.name == "MED_SPA"
+
+
+def test_facts_that_match_no_rule_are_an_empty_answer_not_a_crash() -> None:
+    """durable aborts the process when it deletes a session in which no fact matched; the adapter's
+    own session rule means that cannot depend on whether the rules cover every fact."""
+    engine = engine_of(build_triage(DEFAULT_RULES_DIR))
+    for _ in range(3):
+        assert engine.evaluate([{"type": "nothing_matches_this", "ref": "x"}]) == []
+    assert engine.evaluate([]) == []

@@ -130,15 +130,19 @@ _AGE_PHRASES = st.sampled_from(
     ["i am {n}", "i'm {n}", "aged  {n}", "age: {n}", "{n} years old", "{n}-year-old", "{n} yrs old", "{n}yo",
      "{n} y/o", "{n}f", "{n} m", "turning {n}", "about {n} moles", "{n}mm", "for {n} days", "{n}"]
 )  # fmt: skip
-_FILLER = st.sampled_from(["", " ", ", ", ". ", " and ", "\n", " my mole is ", " botox ", "x"])
+_FILLER = st.sampled_from(["", " ", ", ", ". ", " and ", "\n", " my mole is ", " botox ", "x", "x'", "dont'"])
+# How the number is written: ASCII, Arabic-Indic and full-width digits all read as ages.
+_DIGITS = st.sampled_from(["0123456789", "٠١٢٣٤٥٦٧٨٩", "０１２３４５６７８９"])
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(parts=st.lists(st.tuples(_FILLER, _AGE_PHRASES, st.integers(0, 250)), min_size=1, max_size=5))
+@given(parts=st.lists(st.tuples(_FILLER, _AGE_PHRASES, st.integers(0, 250), _DIGITS), min_size=1, max_size=5))
 def test_the_age_is_the_first_a_full_scan_of_the_text_finds(triage, parts) -> None:  # type: ignore[no-untyped-def]
     """Age patterns are tried only at the words before each number; a scan of the whole text is the reference."""
     reader = triage.reader
-    text = "".join(filler + phrase.format(n=n) for filler, phrase, n in parts)
+    text = "".join(
+        filler + phrase.format(n=str(n).translate(str.maketrans("0123456789", d))) for filler, phrase, n, d in parts
+    )
     expected = None
     for m in reader._age.finditer(text.lower()):
         value = next(g for g in m.groups() if g is not None)

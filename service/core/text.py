@@ -516,7 +516,7 @@ class TextReader:
             return out
         for m in _SIZE.finditer(lower):
             size = float(m.group(1)) * (10 if m.group(2).startswith("c") else 1)
-            first = bisect.bisect_right(tokens.ends, m.start())
+            first = _token_at(tokens, m.start())
             for finding, min_mm in self.rules.sizes:
                 if size >= min_mm:
                     out.append(Mention("finding", finding, m.start(), m.end(), PRESENT, "", first, first))
@@ -525,41 +525,39 @@ class TextReader:
     def _ages(self, lower: str, tokens: Tokens) -> list[Mention]:
         """The first age stated (the patient's), from the age patterns of rules/text.yaml.
 
-        Every pattern starts at a word and its age is a number within the next few words, so
-        the patterns are tried only at the words just before and at each number: an
-        alternation scanned over the whole text costs more than the rest of this method.
+        Every pattern starts at a word and its age is a number within the next few words, so in
+        ASCII text the patterns are tried only at the words just before and at each number: an
+        alternation scanned over the whole text costs more than the rest of this method. Other
+        text is scanned whole: its numbers may be digits the word scanner does not take (١٧, ２５).
         """
         if self._age is None:
             return []
-        starts, words = tokens.starts, tokens.words
+        if not lower.isascii():
+            for m in self._age.finditer(lower):
+                found = _age_mention(m, tokens)
+                if found is not None:
+                    return [found]
+            return []
+        starts, ends, words = tokens.starts, tokens.ends, tokens.words
         tried: set[int] = set()
         resume = 0  # like a scan: a match that gave no age is not looked into again
         for k in range(len(words)):
             if not words[k][:1].isdigit():
                 continue
             for i in range(max(0, k - _AGE_WORDS_BEFORE), k + 1):
-                if starts[i] in tried or starts[i] < resume:
-                    continue
-                tried.add(starts[i])
-                m = self._age.match(lower, starts[i])
-                if m is None:
-                    continue
-                group = next(g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None)
-                if 0 < int(m.group(group)) <= 120:
-                    first = bisect.bisect_right(tokens.ends, m.start(group))
-                    return [
-                        Mention(
-                            "patient_fact",
-                            "age_years",
-                            m.start(group),
-                            m.end(group),
-                            PRESENT,
-                            m.group(group),
-                            first,
-                            first,
-                        )
-                    ]
-                resume = m.end()
+                # A word starts a pattern; so does the part after an apostrophe ("x'i am 40").
+                apostrophe = max(lower.find("'", starts[i], ends[i]), lower.find("’", starts[i], ends[i]))
+                for at in (starts[i], apostrophe + 1) if apostrophe > 0 else (starts[i],):
+                    if at in tried or at < resume:
+                        continue
+                    tried.add(at)
+                    hit = self._age.match(lower, at)
+                    if hit is None:
+                        continue
+                    found = _age_mention(hit, tokens)
+                    if found is not None:
+                        return [found]
+                    resume = hit.end()
         return []
 
     def _assert(
@@ -706,6 +704,21 @@ def _has_digit(text: str) -> bool:
     if text.isascii():
         return any(d in text for d in "0123456789")
     return _DIGIT.search(text) is not None
+
+
+def _token_at(tokens: Tokens, position: int) -> int:
+    """The index of the word at or after a character position, or of the last word: a number
+    in digits the word scanner does not take (١٧) can end the text."""
+    return min(bisect.bisect_right(tokens.ends, position), max(len(tokens.ends) - 1, 0))
+
+
+def _age_mention(m: re.Match[str], tokens: Tokens) -> Mention | None:
+    """The age an age pattern matched, if it is one (1 to 120 years)."""
+    group = next(g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None)
+    if not 0 < int(m.group(group)) <= 120:
+        return None
+    first = _token_at(tokens, m.start(group))
+    return Mention("patient_fact", "age_years", m.start(group), m.end(group), PRESENT, m.group(group), first, first)
 
 
 def _deletes(word: str) -> set[str]:
