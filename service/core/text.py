@@ -316,7 +316,7 @@ class TextReader:
     def tokens(self, text: str) -> tuple[Tokens, list[int]]:
         """Normalised tokens, and the clause number of each (clauses end at . ! ? ; : and at
         words such as "but")."""
-        lower = text.lower()
+        lower = _lower(text)
         starts, ends, clause = _scan(lower)
         cache = self._word_cache
         words = []
@@ -351,7 +351,7 @@ class TextReader:
         mentions = self._apart(words, tokens, clause, mentions)
         combined = self._combinations(words, tokens, clause, mentions)
         mentions = [m for m in mentions if not _inside_combination(m, combined)] + [c for c, _ in combined]
-        lower = text.lower()
+        lower = _lower(text)
         if _has_digit(lower):  # sizes and ages need a number
             mentions.extend(self._sizes(lower, tokens))
             mentions.extend(self._ages(lower, tokens))
@@ -666,6 +666,15 @@ def _longest_matches(words: list[str], trie: dict[str, Any], clause: list[int]) 
 
 
 _BOUNDARY_CODES = frozenset(map(ord, ".!?;:\n()[]"))
+
+
+def _lower(text: str) -> str:
+    """The text in lower case, character for character, so that offsets into it are offsets
+    into the text: a character whose lower case is longer (İ -> i + dot) stays as it is."""
+    lower = text.lower()
+    if len(lower) == len(text):  # lower-casing never shortens: the same length is one to one
+        return lower
+    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
 
 
 def _scan(lower: str) -> tuple[list[int], list[int], list[int]]:
