@@ -76,7 +76,19 @@ def test_sigterm_under_load_loses_no_call_and_exits_zero_within_the_grace_period
                     same = (answer.route, list(answer.reasons)) == (want.route, list(want.reasons))
                     outcomes.append("OK" if same else "WRONG")
 
-    threads = [threading.Thread(target=client) for _ in range(6)]
+    seen: list[list[int]] = []  # health statuses each watcher saw, one watcher a connection
+
+    def watcher() -> None:
+        mine: list[int] = []
+        seen.append(mine)
+        with grpc.insecure_channel(f"127.0.0.1:{service.port}", options=[("grpc.use_local_subchannel_pool", 1)]) as ch:
+            try:
+                for update in health_pb2_grpc.HealthStub(ch).Watch(health_pb2.HealthCheckRequest(service=SERVICE)):
+                    mine.append(update.status)
+            except grpc.RpcError:
+                pass  # the stream ends when its worker stops
+
+    threads = [threading.Thread(target=client) for _ in range(6)] + [threading.Thread(target=watcher) for _ in range(4)]
     for t in threads:
         t.start()
     time.sleep(1.5)
@@ -89,3 +101,6 @@ def test_sigterm_under_load_loses_no_call_and_exits_zero_within_the_grace_period
     assert code == 0 and elapsed < 3 + 1  # within the grace period (3 s), plus process exit
     assert outcomes.count("OK") > 50
     assert set(outcomes) <= {"OK", "UNAVAILABLE"}, sorted(set(outcomes))
+    # Every watcher saw its worker go from SERVING to NOT_SERVING before the stream ended.
+    serving, not_serving = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
+    assert len(seen) == 4 and all(statuses[:1] == [serving] and not_serving in statuses for statuses in seen), seen
