@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import grpc
+import pytest
 
 from bench.load import serve_argv
 from service.gen.dermtriage.v1 import triage_pb2 as pb
@@ -32,6 +33,29 @@ SECRETS = (
     TOKEN,
     "wrong-token-zz-9999",
 )
+# A request whose every text, code and identifier is distinctive, to look for in the logs.
+DISTINCTIVE = pb.AssessRequest(
+    request_id="corr-zz-4711",
+    channel=pb.CHANNEL_TELEHEALTH_INTAKE,
+    patient=pb.Patient(age_years=47, medications=["isotretinoin_current"]),
+    concerns=[pb.Concern(code="seborrheic_keratosis", text="Quixotic Zanzibar lesion", findings=["lesion_bleeding"])],
+    requested_treatments=[pb.TreatmentRequest(code="tattoo_removal_laser", body_site="submental")],
+    free_text="my name is Wilhelmina Quarterfield and my mole got bigger",
+)
+
+
+def test_log_lines_in_process_carry_nothing_from_the_request(stub, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Patient data is health data: no text, codes or identifiers in any log line (no log set-up:
+    access lines go through the logging module)."""
+    with caplog.at_level("DEBUG"):
+        stub.Assess(DISTINCTIVE, timeout=10)
+        bad = pb.AssessRequest(channel=pb.CHANNEL_BOOKING, concerns=[pb.Concern(code="zz_secret_code")])
+        with pytest.raises(grpc.RpcError):
+            stub.Assess(bad, timeout=10)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert '"method": "Assess"' in logged, "the access log was captured"
+    for secret in SECRETS:
+        assert secret not in logged, f"{secret!r} reached a log line"
 
 
 def test_the_service_writes_one_json_access_line_a_call_and_nothing_from_any_request(tmp_path: Path) -> None:
@@ -53,16 +77,7 @@ def test_the_service_writes_one_json_access_line_a_call_and_nothing_from_any_req
             break
     port = json.loads(lines[-1])["port"]
     auth = [("authorization", f"Bearer {TOKEN}")]
-    request = pb.AssessRequest(
-        request_id="corr-zz-4711",
-        channel=pb.CHANNEL_TELEHEALTH_INTAKE,
-        patient=pb.Patient(age_years=47, medications=["isotretinoin_current"]),
-        concerns=[
-            pb.Concern(code="seborrheic_keratosis", text="Quixotic Zanzibar lesion", findings=["lesion_bleeding"])
-        ],
-        requested_treatments=[pb.TreatmentRequest(code="tattoo_removal_laser", body_site="submental")],
-        free_text="my name is Wilhelmina Quarterfield and my mole got bigger",
-    )
+    request = DISTINCTIVE
     calls = []  # (what, expected status)
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
