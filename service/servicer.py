@@ -62,7 +62,7 @@ class Undecodable:
 
 
 UNDECODABLE = Undecodable()
-_BAD_BODY = InvalidIntake([FieldViolation("request", "not a valid protobuf message of this method's request type")])
+_BAD_BODY = FieldViolation("request", "not a valid protobuf message of this method's request type")
 
 
 def _lenient(parse: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
@@ -107,7 +107,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
     def Assess(self, request: pb.AssessRequest, context: grpc.ServicerContext) -> pb.AssessResponse:
         def run(fields: dict[str, Any]) -> pb.AssessResponse:
             if request is UNDECODABLE:
-                raise _BAD_BODY
+                raise InvalidIntake([_BAD_BODY])  # a fresh exception: one shared would share tracebacks
             remaining = context.time_remaining()
             decision = self._triage.assess(codec.decode_intake(request), timeout=remaining)
             fields["decision_id"] = decision.decision_id
@@ -118,7 +118,7 @@ class TriageServicer(triage_pb2_grpc.TriageServiceServicer):
     def GetRuleset(self, request: pb.GetRulesetRequest, context: grpc.ServicerContext) -> pb.GetRulesetResponse:
         def run(fields: dict[str, Any]) -> pb.GetRulesetResponse:
             if request is UNDECODABLE:
-                raise _BAD_BODY
+                raise InvalidIntake([_BAD_BODY])  # a fresh exception: one shared would share tracebacks
             return self._ruleset_response
 
         return self._call("GetRuleset", context, run)
