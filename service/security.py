@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .config import Config
+
 MIN_TOKEN_LENGTH = 16  # shorter tokens are guessable; start-up refuses them
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 b64token: what a bearer header can carry
 
@@ -82,6 +84,11 @@ def _read(flag: str, path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise SecurityConfigError(f"{flag}: cannot read {path} ({exc.strerror or type(exc).__name__})") from None
+
+
+def security_for(config: Config) -> Security:
+    """The settings of ``serve``'s security flags, checked (SecurityConfigError naming the flag)."""
+    return load_security(config.tls_cert, config.tls_key, config.tls_client_ca, config.auth_tokens)
 
 
 def load_security(

@@ -26,7 +26,7 @@ from .engine import Engine
 from .gen.dermtriage.v1 import triage_pb2
 from .interceptors import BearerTokens, Gate
 from .rules_loader import load_ruleset
-from .security import Security, load_security
+from .security import Security, security_for
 from .servicer import TriageServicer, add_to_server
 from .wordlist import english_words
 
@@ -164,14 +164,10 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         pass  # not glibc: nothing to do
 
 
-def security_of(config: Config) -> Security:
-    return load_security(config.tls_cert, config.tls_key, config.tls_client_ca, config.auth_tokens)
-
-
 def serve(config: Config, worker: int | None = None, reuse_port: bool = False) -> int:
     """Run until SIGTERM or SIGINT, then drain: NOT_SERVING, finish in-flight calls, exit 0."""
     limit_malloc_arenas()
-    security = security_of(config)
+    security = security_for(config)
     triage = build_triage(config.rules_dir)
     server, port, health_servicer, gate = create_server(
         f"{config.host}:{config.port}",
@@ -189,7 +185,7 @@ def serve(config: Config, worker: int | None = None, reuse_port: bool = False) -
         "port": port,
         "ruleset_version": triage.ruleset.version,
         "pid": os.getpid(),
-        "tls": "mutual" if security.mutual_tls else bool(security.tls),
+        "tls": "mutual" if security.mutual_tls else "server" if security.tls else "off",
         "bearer_tokens": security.tokens,
     }
     if config.health_port is not None:

@@ -19,7 +19,7 @@ from dataclasses import replace
 from . import logs
 from .config import Config
 from .rules_loader import load_ruleset
-from .security import load_security
+from .security import security_for
 
 log = logging.getLogger("dermtriage")
 RESTART_BACKOFF = 1.0  # seconds before restarting a worker that died right after starting
@@ -52,7 +52,7 @@ def run(config: Config) -> int:
 
         return serve(config)
     load_ruleset(config.rules_dir)  # a broken rules/ stops start-up here, not in every worker
-    load_security(config.tls_cert, config.tls_key, config.tls_client_ca, config.auth_tokens)  # and bad TLS files
+    security_for(config)  # and bad TLS or token files
     held = [reserve_port(config.host, config.port)]
     port = held[0].getsockname()[1]
     worker_config = replace(config, port=port)
