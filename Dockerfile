@@ -14,20 +14,18 @@ COPY rules ./rules
 COPY docker/install.sh ./docker/install.sh
 RUN sh docker/install.sh /opt/venv
 
-# Runtime stage: the virtualenv and the rules, run as a non-root user.
+# Runtime stage: the virtualenv (the package ships its rules), run as a non-root user.
 FROM python:3.12-slim
 RUN useradd --system --uid 10001 --no-create-home dermtriage
 COPY --from=build /opt/venv /opt/venv
-COPY rules /app/rules
 WORKDIR /app
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    DERMTRIAGE_RULES_DIR=/app/rules \
     DERMTRIAGE_PORT=50051
 USER 10001
 EXPOSE 50051
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["python", "-m", "service.healthcheck"]
+  CMD ["python", "-m", "service", "healthcheck"]
 # SIGTERM drains: health NOT_SERVING, in-flight calls finish, exit 0 (DERMTRIAGE_GRACE seconds).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["python", "-m", "service", "serve"]

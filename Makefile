@@ -19,10 +19,10 @@ properties-long: $(STAMP)  ## the property tests with 5,000 examples each (minut
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/test_properties.py
 
 fuzz-long: $(STAMP)  ## hostile requests and raw bytes over a real channel, 5,000 of each, with a tally (minutes)
-	$(BIN)/python -m tests.fuzz --examples 5000
+	$(BIN)/python -m tests.support.fuzz --examples 5000
 
 # The text reader is compiled with mypyc (setup.py): editing it reinstalls, so no stale build runs.
-$(STAMP): pyproject.toml setup.py service/core/text.py
+$(STAMP): pyproject.toml setup.py service/domain/mentions.py $(wildcard service/domain/text/*.py)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -40,10 +40,10 @@ text-bench: $(STAMP)  ## the cost of text reading beside Assess
 	$(BIN)/python -m bench.text_bench
 
 proto: $(STAMP)  ## regenerate service/gen from protos/ (never edit service/gen by hand)
-	$(BIN)/python -m service.genproto
+	$(BIN)/python -m tools.genproto
 
 proto-check: $(STAMP)  ## fail if service/gen is not what protos/ generates
-	$(BIN)/python -m service.genproto --check
+	$(BIN)/python -m tools.genproto --check
 
 lint: $(STAMP)  ## buf lint, ruff, mypy, hadolint
 	$(BIN)/buf lint

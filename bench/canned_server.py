@@ -16,12 +16,14 @@ import sys
 import threading
 
 from bench.intakes import REFERENCE
-from service import codec
-from service.core.model import Decision, Intake
-from service.core.triage import Triage
+from service.app import build_triage
+from service.config import DEFAULT_RULES_DIR
+from service.domain.model import Decision, Intake
+from service.domain.triage import Triage
 from service.logs import setup as setup_logging
-from service.rules_loader import DEFAULT_RULES_DIR
-from service.server import build_triage, create_server, limit_malloc_arenas, set_serving
+from service.runtime.serve import limit_malloc_arenas
+from service.transport import codec
+from service.transport.server import create_server, set_serving
 
 
 class CannedTriage(Triage):

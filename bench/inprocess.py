@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from bench.intakes import REFERENCE
 from bench.timing import sample
-from service import codec
-from service.core.facts import build_facts
-from service.engine import Engine
+from service.adapters.engine import Engine
+from service.app import build_triage, engine_of
+from service.config import DEFAULT_RULES_DIR
+from service.domain.facts import build_facts
 from service.gen.dermtriage.v1 import triage_pb2 as pb
-from service.rules_loader import DEFAULT_RULES_DIR
-from service.server import build_triage, engine_of
+from service.transport import codec
 
 ROUNDS = 3000
 

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.processes import serve_argv
+
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
 CLIENT_PROCESSES = 2
@@ -94,23 +96,6 @@ def phase(port: int, method: str, seconds: float = SECONDS) -> dict[str, float]:
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
         "errors": errors,
     }
-
-
-def serve_argv(workers: int, *flags: str) -> list[str]:
-    """The command that starts the service on a free loopback port (tests use it too)."""
-    return [
-        sys.executable,
-        "-m",
-        "service",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--workers",
-        str(workers),
-        *flags,
-    ]
 
 
 @contextmanager

@@ -15,12 +15,12 @@ import dataclasses
 import statistics
 from collections.abc import Callable
 
-from bench.text_eval import load_items
 from bench.timing import sample
-from service.core.model import Intake
-from service.core.text import merge_text
-from service.rules_loader import DEFAULT_RULES_DIR
-from service.server import build_triage
+from service.app import build_triage
+from service.config import DEFAULT_RULES_DIR
+from service.domain.model import Intake
+from service.domain.text import merge_text
+from tests.support.text_scoring import load_items
 
 LENGTH = 500
 
@@ -62,7 +62,7 @@ def main() -> int:
     text_us = statistics.median(r[0] for r in rows)
     coded_us = statistics.median(r[1] for r in rows)
     both_us = statistics.median(r[2] for r in rows)
-    from service.core import text as text_module
+    from service.domain.text import reader as text_module
 
     built = "compiled with mypyc" if not text_module.__file__.endswith(".py") else "pure Python (not compiled)"
     print(f"{len(rows)} texts of {LENGTH} characters; medians of per-text medians (microseconds); text reader {built}")

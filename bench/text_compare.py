@@ -22,23 +22,15 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bench.text_eval import evaluate, load_items, red_flag_findings, table
-from service.core.catalog import Catalog
-from service.core.model import Intake
-from service.core.text import (
-    HISTORICAL,
-    HYPOTHETICAL,
-    KINDS,
-    NEGATED,
-    OTHER_PERSON,
-    PRESENT,
-    Mention,
-    TextReader,
-    TextRules,
-    merge_text,
-)
-from service.rules_loader import DEFAULT_RULES_DIR, load_ruleset
-from service.wordlist import english_words
+from service.adapters.rules_files import load_ruleset
+from service.adapters.wordlist import english_words
+from service.config import DEFAULT_RULES_DIR
+from service.domain.catalog import Catalog
+from service.domain.mentions import HISTORICAL, HYPOTHETICAL, NEGATED, OTHER_PERSON, PRESENT, Mention
+from service.domain.model import Intake
+from service.domain.text import TextReader, TextRules, merge_text
+from service.domain.text.rules import KINDS
+from tests.support.text_scoring import evaluate, load_items, red_flag_findings, table
 
 
 class AhoCorasickReader(TextReader):

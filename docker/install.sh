@@ -8,5 +8,6 @@ python3 -m venv "$venv"
 "$venv/bin/pip" install --no-cache-dir --quiet --upgrade pip
 # Builds durable-rules' C extension from its sdist (needs gcc and the Python headers).
 "$venv/bin/pip" install --no-cache-dir --quiet .
-# Fail the build on a broken rules/ directory, not the first request.
-"$venv/bin/python" -m service rules check --rules-dir rules
+# Fail the build on a broken rules/ directory, not the first request: the rules the installed
+# package ships (checked from another folder, so the checkout's rules/ cannot stand in).
+(cd / && "$venv/bin/python" -m service rules check)

@@ -1,4 +1,8 @@
-"""Configuration in one place: command-line flags with DERMTRIAGE_* environment fallbacks."""
+"""Configuration in one place: command-line flags with DERMTRIAGE_* environment fallbacks, read
+once at start-up, and the errors that stop start-up with the exit code each gives.
+
+A leaf module: the runtime and the transport both use it, and it imports neither.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .rules_loader import DEFAULT_RULES_DIR
+# Exit codes of ``python -m service`` (README "Exit codes").
+EXIT_OK = 0
+EXIT_FAILED = 1  # the service failed while running: workers kept dying, or one had to be killed; unhealthy
+EXIT_USAGE = 2  # a bad flag or setting (named), an unreadable or invalid request file
+EXIT_RULES = 3  # the rules folder is invalid: every problem is printed with file and line
+EXIT_CANNOT_LISTEN = 4  # the port is taken, or not an address of this machine
+
+
+class StartupError(Exception):
+    """A problem that stops start-up before anything is served; the message names the flag."""
+
+    exit_code = EXIT_USAGE
+
+
+class CannotListen(StartupError):
+    """The server could not listen on the address it was given."""
+
+    exit_code = EXIT_CANNOT_LISTEN
+
+
+def default_rules_dir() -> Path:
+    """The rules a plain install ships inside the package, else the rules/ of the checkout the
+    package runs from (a checkout or an editable install); start-up checks the folder exists."""
+    package = Path(__file__).resolve().parent
+    shipped, checkout = package / "rules", package.parent / "rules"
+    return shipped if (shipped / "ruleset.yaml").is_file() else checkout
+
+
+DEFAULT_RULES_DIR = default_rules_dir()
 
 
 @dataclass(frozen=True)
@@ -78,6 +110,11 @@ def _add(parser: argparse.ArgumentParser, flags: list[tuple[str, str, Callable[[
         parser.add_argument(
             flag, dest=field, type=type_, default=default, help=f"{help_} (env {env}; default %(default)s)"
         )
+
+
+def add_flags(parser: argparse.ArgumentParser, fields: tuple[str, ...]) -> None:
+    """The flags of these Config fields only."""
+    _add(parser, [f for f in SERVE_FLAGS + COMMON_FLAGS if f[1] in fields])
 
 
 def add_serve_flags(parser: argparse.ArgumentParser) -> None:

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Config
+from .config import Config, StartupError
 
 MIN_TOKEN_LENGTH = 16  # shorter tokens are guessable; start-up refuses them
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 b64token: what a bearer header can carry
 
 
-class SecurityConfigError(ValueError):
+class SecurityConfigError(StartupError):
     """A security flag is wrong (a missing, unreadable or invalid file); the message names the flag."""
 
 

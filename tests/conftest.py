@@ -9,12 +9,13 @@ import grpc
 import pytest
 from hypothesis import HealthCheck, settings
 
-from service import codec
-from service.core.triage import Triage
+from service.app import build_triage
+from service.config import DEFAULT_RULES_DIR
+from service.domain.triage import Triage
 from service.gen.dermtriage.v1 import triage_pb2 as pb
 from service.gen.dermtriage.v1 import triage_pb2_grpc
-from service.rules_loader import DEFAULT_RULES_DIR
-from service.server import build_triage, create_server, set_serving
+from service.transport import codec
+from service.transport.server import create_server, set_serving
 
 # Property tests: a bounded run in the suite; `make properties-long` runs many more examples.
 settings.register_profile("suite", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,173 @@
+"""Merging what was read into the intake: structured fields win where both speak."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..catalog import Catalog
+from ..mentions import HISTORICAL, NEGATED, PRESENT, Mention, TextFinding
+from ..model import Concern, Intake, Patient, TreatmentRequest, Venue
+from .reader import TextReader
+
+_MAX_ITEMS = 20
+
+
+@dataclass
+class _Draft:
+    code: str
+    findings: list[str] = field(default_factory=list)
+    body_site: str = ""
+    text: str = ""
+
+
+def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[Intake, tuple[TextFinding, ...]]:
+    """The intake with the facts its texts state added; structured fields win on conflict."""
+    concerns = [_Draft(c.code, list(c.findings), c.body_site, c.text) for c in intake.concerns]
+    treatments = [TreatmentRequest(t.code, t.body_site) for t in intake.treatments]
+    conditions = list(intake.patient.conditions)
+    medications = list(intake.patient.medications)
+    facts: dict[str, str] = {}
+    report: list[TextFinding] = []
+    p0, v0 = intake.patient, intake.venue
+    structured = {  # facts the request already states: text does not override them
+        name
+        for name, value in (
+            ("age_years", p0.age_years),
+            ("pregnant", p0.pregnant),
+            ("breastfeeding", p0.breastfeeding),
+            ("venue_kind", v0.kind if v0 else None),
+            ("medical_supervision", v0.medical_supervision if v0 else None),
+        )
+        if value is not None
+    }
+    after = reader.rules.after_treatment
+
+    def read(field_name: str, text: str, own: _Draft | None) -> None:
+        mentions = reader.read(text)
+        used: set[int] = set()
+        anchors: list[tuple[Mention, _Draft]] = []  # concerns mentioned here, for linking findings
+        for k, m in enumerate(mentions):
+            if m.assertion == HISTORICAL and m.kind == "treatment" and m.code in after:
+                mentions[k] = m = Mention("finding", after[m.code], m.start, m.end, PRESENT, "", m.first, m.last)
+            if m.kind == "concern" and m.assertion == HISTORICAL and m.code in reader.rules.history_condition:
+                mentions[k] = m = Mention(
+                    "condition", reader.rules.history_condition[m.code], m.start, m.end, PRESENT, "", m.first, m.last
+                )
+            if m.kind == "concern" and m.assertion == PRESENT:
+                draft = own if own is not None and not own.code else None
+                if draft is not None:
+                    draft.code = m.code
+                else:
+                    draft = next((c for c in concerns if c.code == m.code), None)
+                    if draft is None and len(concerns) < _MAX_ITEMS:
+                        draft = _Draft(m.code)
+                        concerns.append(draft)
+                if draft is not None:
+                    anchors.append((m, draft))
+                    used.add(k)
+        for k, m in enumerate(mentions):
+            if k in used:
+                continue
+            if m.kind in ("finding", "body_site") and m.assertion == PRESENT:
+                target = _nearest(m, anchors) or own or (concerns[0] if concerns else None)
+                if target is None and len(concerns) < _MAX_ITEMS:
+                    target = _Draft("", text="(read from text)")
+                    concerns.append(target)
+                if target is None:
+                    continue
+                if m.kind == "finding":
+                    rules = reader.rules
+                    if m.code in rules.lesion_findings and target.code and target.code not in rules.lesion_concerns:
+                        continue  # a lesion feature on another concern ("itchy psoriasis")
+                    if m.code not in target.findings:
+                        target.findings.append(m.code)
+                    used.add(k)
+                elif not target.body_site:
+                    target.body_site = m.code
+                    used.add(k)
+            elif m.kind == "treatment" and m.assertion == PRESENT:
+                if all(t.code != m.code for t in treatments) and len(treatments) < _MAX_ITEMS:
+                    treatments.append(TreatmentRequest(m.code, _nearest_site(m, mentions)))
+                used.add(k)
+            elif m.kind in ("condition", "medication") and m.assertion == PRESENT:
+                values = conditions if m.kind == "condition" else medications
+                if m.code not in values:
+                    values.append(m.code)
+                used.add(k)
+            elif m.kind in ("patient_fact", "venue_fact") and m.assertion in (PRESENT, NEGATED):
+                if m.code == "venue_kind" and m.assertion == NEGATED:
+                    continue
+                value = m.value
+                if m.code not in facts:
+                    facts[m.code] = value
+                    if m.code not in structured:
+                        used.add(k)
+        report.extend(TextFinding(field_name, m, k in used) for k, m in enumerate(mentions))
+
+    for i, c in enumerate(intake.concerns):
+        if c.text:
+            read(f"concerns[{i}].text", c.text, concerns[i])
+    if intake.free_text:
+        read("free_text", intake.free_text, None)
+    if not report:
+        return intake, ()
+
+    after_findings = set(after.values())
+    for draft in concerns:
+        for together, add, drop in reader.rules.derive:
+            if together <= set(draft.findings) and add not in draft.findings:
+                draft.findings[:] = [f for f in draft.findings if f not in drop] + [add]
+        # A problem told only in words, after a treatment: a complication of that treatment.
+        if not draft.code and reader.rules.complication_concern and after_findings & set(draft.findings):
+            if set(draft.findings) - after_findings:
+                draft.code = reader.rules.complication_concern
+
+    p = intake.patient
+    age = p.age_years if p.age_years is not None else (int(facts["age_years"]) if "age_years" in facts else None)
+    patient = Patient(
+        age_years=age,
+        pregnant=p.pregnant if p.pregnant is not None else _bool(facts.get("pregnant")),
+        breastfeeding=p.breastfeeding if p.breastfeeding is not None else _bool(facts.get("breastfeeding")),
+        fitzpatrick=p.fitzpatrick,
+        conditions=tuple(conditions),
+        medications=tuple(medications),
+    )
+    venue = intake.venue
+    if venue is None and ("venue_kind" in facts or "medical_supervision" in facts):
+        venue = Venue(facts.get("venue_kind", "MED_SPA"), _bool(facts.get("medical_supervision")))
+    elif venue is not None and venue.medical_supervision is None and "medical_supervision" in facts:
+        venue = Venue(venue.kind, _bool(facts["medical_supervision"]))
+    merged = Intake(
+        request_id=intake.request_id,
+        channel=intake.channel,
+        patient=patient,
+        concerns=tuple(Concern(d.code, tuple(d.findings), d.body_site, d.text) for d in concerns),
+        treatments=tuple(treatments),
+        venue=venue,
+        free_text=intake.free_text,
+    )
+    return merged, tuple(report)
+
+
+def _bool(value: str | None) -> bool | None:
+    return None if value is None else value == "true"
+
+
+def _nearest(m: Mention, anchors: list[tuple[Mention, _Draft]]) -> _Draft | None:
+    """The concern mentioned nearest before the finding (else nearest after), in tokens."""
+    best: _Draft | None = None
+    gap = -1
+    for a, d in anchors:  # the first nearest, as min() would give
+        if a.last <= m.first and (best is None or m.first - a.last < gap):
+            best, gap = d, m.first - a.last
+    if best is not None:
+        return best
+    for a, d in anchors:
+        if a.first > m.last and (best is None or a.first - m.last < gap):
+            best, gap = d, a.first - m.last
+    return best
+
+
+def _nearest_site(m: Mention, mentions: list[Mention]) -> str:
+    sites = [x for x in mentions if x.kind == "body_site" and x.assertion == PRESENT and abs(x.first - m.last) <= 4]
+    return min(sites, key=lambda x: abs(x.first - m.last)).code if sites else ""

@@ -1,0 +1,154 @@
+"""Words of a text: scanning, normalising, and the typo index that corrects misspelt words."""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+DIGIT = re.compile(r"\d")
+
+
+@dataclass(slots=True)  # not frozen, as Mention
+class Tokens:
+    """A text's words, normalised, with their character spans (parallel lists: no object a word)."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+
+
+def normalize_word(word: str, spelling: Mapping[str, str]) -> str:
+    """Lower-case word without apostrophes or accents, American spelling, singular."""
+    word = word.replace("'", "").replace("’", "")
+    if not word.isascii():
+        word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+    return singular(spelling.get(word, word))
+
+
+def singular(word: str) -> str:
+    """A crude plural stripper, applied alike to texts and synonyms so that either form matches."""
+    if len(word) <= 3 or not word.isalpha() or word.endswith(("ss", "us", "is", "ous")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("ves") and len(word) > 4:
+        return word[:-3] + "f"
+    if word.endswith(("ches", "shes", "xes", "zes", "sses")):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+_BOUNDARY_CODES = frozenset(map(ord, ".!?;:\n()[]"))
+
+
+def lower_text(text: str) -> str:
+    """The text in lower case, character for character, so that offsets into it are offsets
+    into the text: a character whose lower case is longer (İ -> i + dot) stays as it is."""
+    lower = text.lower()
+    if len(lower) == len(text):  # lower-casing never shortens: the same length is one to one
+        return lower
+    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
+
+
+def scan(lower: str) -> tuple[list[int], list[int], list[int]]:
+    """The words of a lower-case text as WORD matches them, with their spans and the number of
+    clause marks (. ! ? ; : newline brackets) before each, in one pass over character codes:
+    compiled, cheaper than the two regular-expression scans it replaced (tests/test_text.py
+    checks it against them)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    clauses: list[int] = []
+    n, i, marks = len(lower), 0, 0
+    while i < n:
+        o = ord(lower[i])
+        if 97 <= o <= 122 or 48 <= o <= 57:  # [a-z0-9]
+            start = i
+            i += 1
+            while i < n and (97 <= (o := ord(lower[i])) <= 122 or 48 <= o <= 57):
+                i += 1
+            # "don't", "patient’s": an apostrophe and letters carry on the word
+            if i + 1 < n and ord(lower[i]) in (39, 0x2019) and 97 <= ord(lower[i + 1]) <= 122:
+                i += 2
+                while i < n and 97 <= ord(lower[i]) <= 122:
+                    i += 1
+            starts.append(start)
+            ends.append(i)
+            clauses.append(marks)
+        else:
+            if o in _BOUNDARY_CODES:
+                marks += 1
+            i += 1
+    return starts, ends, clauses
+
+
+def has_digit(text: str) -> bool:
+    """As ``DIGIT.search(text)``; substring searches are cheaper than the regular expression."""
+    if text.isascii():
+        return any(d in text for d in "0123456789")
+    return DIGIT.search(text) is not None
+
+
+def token_at(tokens: Tokens, position: int) -> int:
+    """The index of the word at or after a character position, or of the last word: a number
+    in digits the word scanner does not take (١٧) can end the text."""
+    return min(bisect.bisect_right(tokens.ends, position), max(len(tokens.ends) - 1, 0))
+
+
+def deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def swapped(a: str, b: str) -> bool:
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Same length, one letter changed or two neighbours swapped."""
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 1 or swapped(a, b)
+
+
+class TypoIndex:
+    """Typo correction: a word no dictionary knows, one edit away from exactly one lexicon word,
+    becomes that word (a symmetric-delete index over the lexicon's words)."""
+
+    def __init__(self, vocabulary: frozenset[str], known: frozenset[str]):
+        self._vocabulary = vocabulary
+        self._known = known | vocabulary
+        self._deletes: dict[str, set[str]] = {}
+        for word in vocabulary:
+            if len(word) >= 5 and word.isalpha():
+                for variant in deletes(word):
+                    self._deletes.setdefault(variant, set()).add(word)
+        self._four_letter = frozenset(w for w in vocabulary if len(w) == 4 and w.isalpha())
+        self._corrections: dict[str, str | None] = {}
+
+    def correct(self, word: str) -> str:
+        """The lexicon word ``word`` is a typo of, or ``word`` itself."""
+        if word in self._known or len(word) < 4 or not word.isalpha():
+            return word
+        if word in self._corrections:
+            return self._corrections[word] or word
+        candidates: set[str] = set()
+        if len(word) == 4:  # short words: only two neighbours swapped ("moel")
+            candidates = {w for w in self._four_letter if swapped(word, w)}
+        else:
+            candidates.update(self._deletes.get(word, ()))  # a letter missing
+            for variant in deletes(word):
+                if variant in self._vocabulary:
+                    candidates.add(variant)  # a letter too many
+                candidates.update(
+                    w for w in self._deletes.get(variant, ()) if len(w) == len(word) and one_edit(word, w)
+                )
+        best = next(iter(candidates)) if len(candidates) == 1 else None
+        if len(self._corrections) > 50_000:  # bounded: texts are unbounded in variety
+            self._corrections.clear()
+        self._corrections[word] = best
+        return best or word

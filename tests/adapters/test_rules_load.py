@@ -1,0 +1,74 @@
+"""A broken rules directory stops start-up with the file and rule id named; a good one loads."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from service.adapters.rules_files import load_ruleset
+from service.app import build_triage
+from service.config import DEFAULT_RULES_DIR
+from service.domain.errors import RulesError
+from tests.support.paths import DATA, ROOT
+
+TABLE = yaml.safe_load((DATA / "rules_errors.yaml").read_text())["cases"]
+
+
+def _broken_copy(tmp_path: Path, change: dict[str, Any]) -> Path:
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
+    for rel, text in change.get("write", {}).items():
+        (rules / rel).write_text(text)
+    if "replace" in change:
+        rel, old, new = change["replace"]
+        path = rules / rel
+        text = path.read_text()
+        assert old in text, f"the case's text to replace is not in {rel}: the case is stale"
+        path.write_text(text.replace(old, new, 1))
+    return rules
+
+
+@pytest.mark.parametrize("case", TABLE, ids=[c["name"] for c in TABLE])
+def test_broken_rules_stop_start_up_naming_file_and_rule(case: dict[str, Any], tmp_path: Path) -> None:
+    rules = _broken_copy(tmp_path, case["change"])
+    with pytest.raises(RulesError) as info:
+        build_triage(rules)
+    assert case["error"] in str(info.value)
+
+
+def test_rules_check_command_reports_the_error_and_fails(tmp_path: Path) -> None:
+    rules = _broken_copy(tmp_path, TABLE[1]["change"])
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "rules", "check", "--rules-dir", str(rules)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 3
+    assert TABLE[1]["error"] in result.stderr
+
+
+def test_rules_check_command_accepts_the_shipped_rules() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "rules", "check"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("rules OK: version 1.0.0+")
+
+
+def test_version_is_semver_plus_content_hash(tmp_path: Path) -> None:
+    shipped = load_ruleset(DEFAULT_RULES_DIR).version
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
+    assert load_ruleset(rules).version == shipped, "same content, same version"
+    with (rules / "decision" / "venue.yaml").open("a") as f:
+        f.write("\n# a comment changes the content\n")
+    changed = load_ruleset(rules).version
+    assert changed != shipped and changed.split("+")[0] == shipped.split("+")[0]

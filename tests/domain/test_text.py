@@ -1,0 +1,186 @@
+"""Reading patients' own words (issue 4): the ways they write, the labelled set, text versus codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from google.protobuf import json_format
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from service.domain.model import Concern, Intake, Patient
+from service.domain.text import merge_text
+from service.gen.dermtriage.v1 import triage_pb2 as pb
+from tests.support.paths import DATA as TEST_DATA
+from tests.support.text_scoring import DATA, evaluate, load_items, reader_function, red_flag_findings, table
+
+CASES = yaml.safe_load((TEST_DATA / "text_cases.yaml").read_text())["cases"]
+PAIRS = yaml.safe_load((TEST_DATA / "text_pairs.yaml").read_text())["cases"]
+
+
+def _facts(intake: Intake) -> set[str]:
+    p = intake.patient
+    out = {f"concern:{c.code}" for c in intake.concerns if c.code}
+    out |= {f"finding:{f}" for c in intake.concerns for f in c.findings}
+    out |= {f"body_site:{c.body_site}" for c in intake.concerns if c.body_site}
+    out |= {f"body_site:{t.body_site}" for t in intake.treatments if t.body_site}
+    out |= {f"treatment:{t.code}" for t in intake.treatments}
+    out |= {f"condition:{c}" for c in p.conditions} | {f"medication:{m}" for m in p.medications}
+    for name in ("age_years", "pregnant", "breastfeeding"):
+        value = getattr(p, name)
+        if value is not None:
+            out.add(f"patient:{name}={str(value).lower()}")
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["text"][:40] for c in CASES])
+def test_the_ways_patients_write(case: dict[str, Any], triage) -> None:  # type: ignore[no-untyped-def]
+    merged, _ = merge_text(
+        Intake(channel="TELEHEALTH_INTAKE", free_text=case["text"]), triage.reader, triage.ruleset.catalog
+    )
+    facts = _facts(merged)
+    assert set(case.get("present", [])) <= facts, (
+        f"missing {set(case.get('present', [])) - facts}; read {sorted(facts)}"
+    )
+    assert not set(case.get("not_present", [])) & facts, f"wrongly read {set(case.get('not_present', [])) & facts}"
+
+
+def test_labelled_set_meets_the_recall_and_precision_bars(triage) -> None:  # type: ignore[no-untyped-def]
+    items = load_items(DATA)
+    assert len(items) >= 200
+    catalog = triage.ruleset.catalog
+    score = evaluate(reader_function(triage.reader, catalog), items, red_flag_findings(catalog))
+    report = table(score, "labelled set") + "\n" + "\n".join(score.misses[:40])
+    assert score.red_flag_recall() >= 0.97, report
+    assert score.precision() >= 0.9, report
+
+
+def _pair_requests(case: dict[str, Any]) -> tuple[pb.AssessRequest, pb.AssessRequest]:
+    text = pb.AssessRequest(channel=pb.CHANNEL_TELEHEALTH_INTAKE, free_text=case["text"])
+    coded = json_format.ParseDict({"channel": "CHANNEL_TELEHEALTH_INTAKE", **case["coded"]}, pb.AssessRequest())
+    return text, coded
+
+
+@pytest.mark.parametrize("case", PAIRS, ids=[c["name"] for c in PAIRS])
+def test_text_only_and_coded_get_the_same_answer_from_the_core(case: dict[str, Any], assess_core) -> None:  # type: ignore[no-untyped-def]
+    text, coded = _pair_requests(case)
+    a, b = assess_core(text), assess_core(coded)
+    assert (a.route, a.urgency) == (b.route, b.urgency), f"text {a.route}/{a.urgency} vs codes {b.route}/{b.urgency}"
+    assert a.text_findings, "the text answer says what it read"
+
+
+@pytest.mark.parametrize("case", PAIRS, ids=[c["name"] for c in PAIRS])
+def test_text_only_and_coded_get_the_same_answer_through_the_server(case: dict[str, Any], stub) -> None:  # type: ignore[no-untyped-def]
+    text, coded = _pair_requests(case)
+    a, b = stub.Assess(text, timeout=10), stub.Assess(coded, timeout=10)
+    assert (a.route, a.urgency) == (b.route, b.urgency)
+
+
+def test_text_findings_report_code_kind_negation_and_span(assess_core) -> None:  # type: ignore[no-untyped-def]
+    words = "No fever but the redness is spreading"
+    response = assess_core(
+        pb.AssessRequest(channel=pb.CHANNEL_TELEHEALTH_INTAKE, concerns=[pb.Concern(code="rash", text=words)])
+    )
+    found = {(f.code, f.negated, f.used, words[f.start : f.end].lower()) for f in response.text_findings}
+    assert ("fever", True, False, "fever") in found
+    assert any(code == "spreading_redness" and not neg and used for code, neg, used, _ in found)
+    assert all(f.field == "concerns[0].text" for f in response.text_findings)
+    fired = {r.rule_id for r in response.reasons}
+    assert response.urgency == pb.URGENCY_URGENT and "redflag.infection.spreading" in fired
+    assert not fired & {"redflag.fever", "redflag.rash.fever"}, "a negated fever must not count"
+
+
+def test_structured_fields_win_over_text(triage) -> None:  # type: ignore[no-untyped-def]
+    intake = Intake(channel="BOOKING", patient=Patient(pregnant=False, age_years=40), free_text="I'm 25 and pregnant")
+    merged, report = merge_text(intake, triage.reader, triage.ruleset.catalog)
+    assert merged.patient.pregnant is False and merged.patient.age_years == 40
+    read = {f.mention.code: f for f in report}
+    assert read["pregnant"].mention.value == "true" and not read["pregnant"].used
+    assert read["age_years"].mention.value == "25" and not read["age_years"].used
+
+
+def test_the_compiled_text_reader_is_built_from_the_current_source() -> None:
+    """mypyc compiles the text reader's modules; a build older than its source would run stale code."""
+    import os
+
+    from service.domain.text import merge, reader, rules, tokens
+
+    for module in (merge, reader, rules, tokens):
+        if not module.__file__ or module.__file__.endswith(".py"):
+            pytest.skip("the text reader runs as pure Python (not compiled)")
+        source = Path(module.__file__).with_name(module.__name__.rsplit(".", 1)[1] + ".py")
+        assert os.path.getmtime(module.__file__) >= os.path.getmtime(source), "stale build: run `make test`"
+
+
+# Words the reader acts on mixed with characters that break naive code: numbers in other
+# scripts, a capital whose lower case is longer (İ), apostrophes, clause marks.
+_SOUP = st.lists(
+    st.sampled_from(["i am", "aged", "18", "١٧", "２５", "mm", "cm", "years old", "mole", "bleeding", "no", "not",
+                     "pregnant", "botox", "İ", "ß", "'", "’", ".", ",", "\n", " ", "dont'i", "my mum", "had"]),
+    max_size=60,
+).map(" ".join)  # fmt: skip
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(free_text=st.text(max_size=2000) | _SOUP, concern_text=st.text(max_size=300) | _SOUP)
+@example(free_text="İ have a mole, İ am 17", concern_text="ß")
+def test_any_text_is_read_without_failing(triage, free_text: str, concern_text: str) -> None:  # type: ignore[no-untyped-def]
+    """Arbitrary Unicode (control characters, emoji, other scripts) never breaks an answer."""
+    intake = Intake(channel="TELEHEALTH_INTAKE", free_text=free_text, concerns=(Concern(text=concern_text or "x"),))
+    decision = triage.assess(intake)
+    assert decision.route is not None
+    for finding in decision.text_findings:
+        source = free_text if finding.field == "free_text" else (concern_text or "x")
+        assert 0 <= finding.mention.start < finding.mention.end <= len(source)
+        if finding.mention.code == "mole":  # offsets are into the text as sent
+            assert source[finding.mention.start : finding.mention.end].lower() in ("mole", "moles")
+
+
+_AGE_PHRASES = st.sampled_from(
+    ["i am {n}", "i'm {n}", "aged  {n}", "age: {n}", "{n} years old", "{n}-year-old", "{n} yrs old", "{n}yo",
+     "{n} y/o", "{n}f", "{n} m", "turning {n}", "about {n} moles", "{n}mm", "for {n} days", "{n}"]
+)  # fmt: skip
+_FILLER = st.sampled_from(["", " ", ", ", ". ", " and ", "\n", " my mole is ", " botox ", "x", "x'", "dont'"])
+# How the number is written: ASCII, Arabic-Indic and full-width digits all read as ages.
+_DIGITS = st.sampled_from(["0123456789", "٠١٢٣٤٥٦٧٨٩", "０１２３４５６７８９"])
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.tuples(_FILLER, _AGE_PHRASES, st.integers(0, 250), _DIGITS), min_size=1, max_size=5))
+def test_the_age_is_the_first_a_full_scan_of_the_text_finds(triage, parts) -> None:  # type: ignore[no-untyped-def]
+    """Age patterns are tried only at the words before each number; a scan of the whole text is the reference."""
+    reader = triage.reader
+    text = "".join(
+        filler + phrase.format(n=str(n).translate(str.maketrans("0123456789", d))) for filler, phrase, n, d in parts
+    )
+    expected = None
+    for m in reader._age.finditer(text.lower()):
+        value = next(g for g in m.groups() if g is not None)
+        if 0 < int(value) <= 120:
+            expected = value
+            break
+    ages = [m.value for m in reader.read(text) if m.kind == "patient_fact" and m.code == "age_years"]
+    assert ages == ([expected] if expected else []), text
+
+
+@settings(max_examples=300)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab9'’ .!?;:\n()[]-é_İ\t٣")), max_size=60)
+    | st.text(max_size=60).map(str.lower)
+)
+def test_the_word_scanner_splits_as_the_word_and_clause_expressions_do(text: str) -> None:
+    """tokens.scan does in one pass over character codes what a regular-expression pass for
+    words and one for clause marks do; has_digit what a search for a digit does."""
+    import bisect
+    import re
+
+    from service.domain.text.tokens import DIGIT, WORD, has_digit, scan
+
+    assert has_digit(text) == bool(DIGIT.search(text))
+    spans = [m.span() for m in WORD.finditer(text)]
+    marks = [m.start() for m in re.finditer(r"[.!?;:\n()\[\]]", text)]
+    expected = ([a for a, _ in spans], [b for _, b in spans], [bisect.bisect_left(marks, a) for a, _ in spans])
+    assert scan(text) == expected
