@@ -9,7 +9,7 @@ Two conclusions are conditional, both on the final verdicts of treatments, which
 move towards "not appropriate": ``only_if_appropriate`` (a GFE or split booking about a
 treatment that ended blocked is dropped; the loader forbids it on cautious conclusions) and
 ``unless_bookable`` (a contraindication's DERMATOLOGIST route gives way when a requested
-esthetician treatment stays bookable, clinical reference §9.3).
+esthetician treatment stays bookable, clinical basis §9.3).
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ class Effect:
     # spa (a good-faith exam or a split booking for a blocked treatment says nothing).
     only_if_appropriate: bool = False
     # The route stands only when no requested esthetician (ALWAYS) treatment stays appropriate:
-    # clinical reference §9.3, a contraindication defers the item and the spa booking goes ahead.
+    # clinical basis §9.3, a contraindication defers the item and the spa booking goes ahead.
     unless_bookable: bool = False
 
 
@@ -289,7 +289,7 @@ class _Parser:
         if effect.unless_bookable and (
             effect.route is not Route.DERMATOLOGIST or effect.urgency not in (None, Urgency.ROUTINE)
         ):
-            raise self.fail("unless_bookable is for a ROUTINE DERMATOLOGIST route only (clinical reference §9.3)")
+            raise self.fail("unless_bookable is for a ROUTINE DERMATOLOGIST route only (clinical basis §9.3)")
         if effect.category and not any(patterns[i].fact == "concern" for i in subject_idx):
             raise self.fail("then.category needs a concern subject")
         if effect.med_spa_appropriate is not None and not any(patterns[i].fact == "treatment" for i in subject_idx):

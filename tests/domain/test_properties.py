@@ -24,7 +24,7 @@ CONDITIONS = sorted(CATALOG.codes("condition"))
 MEDICATIONS = sorted(CATALOG.codes("medication"))
 SITES = ["", *sorted(CATALOG.codes("body_site"))]
 
-# The least a red-flag finding must bring, on any concern (clinical reference §1.1-1.3).
+# The least a red-flag finding must bring, on any concern (clinical basis §1.1-1.3).
 RED_FLAG_TIER = {
     **dict.fromkeys(
         [

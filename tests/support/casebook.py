@@ -26,7 +26,7 @@ KNOWN = {*REQUIRED, "flags", "questions", "not_rules", "concerns", "treatments"}
 class Case:
     id: str
     note: str
-    reference: str  # the section of ../shared/clinical-reference.md the case tests
+    reference: str  # the section of docs/clinical-basis.md the case tests
     request: dict[str, Any]
     expect: dict[str, Any]
 
@@ -47,7 +47,9 @@ def load_cases(folder: Path = CASES_DIR) -> list[Case]:
             seen.add(name)
             assert raw.get("note"), f"{where}: a 'note' says what the case shows"
             reference = raw.get("reference") or file_reference
-            assert reference and "§" in reference, f"{where}: name the clinical reference section (reference: '§1.1')"
+            assert reference and "§" in reference, (
+                f"{where}: name the clinical basis section (docs/clinical-basis.md) (reference: '§1.1')"
+            )
             expect = raw.get("expect") or {}
             missing = [k for k in REQUIRED if not expect.get(k)]
             assert not missing, f"{where}: expects nothing about {missing}"

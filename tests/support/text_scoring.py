@@ -23,7 +23,7 @@ from .paths import DATA as TEST_DATA
 DATA = TEST_DATA / "text_labelled.yaml"
 HELDOUT = DATA.with_name("text_heldout.yaml")
 KINDS = ("concern", "finding", "body_site", "treatment", "condition", "medication", "patient")
-# Findings that alone (or on a mole or spot) raise a red flag: clinical reference §1.
+# Findings that alone (or on a mole or spot) raise a red flag: clinical basis §1.
 RED_FLAG_GROUPS = ("ng12_major", "ng12_minor", "lesion_feature", "infection", "severe_reaction")
 RED_FLAG_EXTRA = (
     "vision_change",

@@ -1,0 +1,71 @@
+"""The repository stands alone: every clinical citation resolves inside it, and nothing points
+at a folder beside the checkout."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from service.adapters.rules_files import load_ruleset
+from service.config import DEFAULT_RULES_DIR
+from tests.support.casebook import load_cases
+from tests.support.paths import ROOT
+
+BASIS = ROOT / "docs" / "clinical-basis.md"
+# "§1.1", "§9.3-9.4", "§3.1-3.2": a section, or a range of sections within one parent.
+CITATION = re.compile(r"§\s?(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?")
+
+
+def _sections() -> set[str]:
+    """The section numbers of docs/clinical-basis.md: "1", "1.1", ... from its headings."""
+    return set(re.findall(r"^#{2,3} (\d+(?:\.\d+)?)\.? ", BASIS.read_text(), flags=re.M))
+
+
+def _cited(text: str) -> set[str]:
+    out = set()
+    for first, last in CITATION.findall(text):
+        out.add(first)
+        if last:
+            out.add(last)
+    return out
+
+
+def _basis_citations(source: str) -> set[str]:
+    """The sections a rule's source cites of the clinical basis: "clinical basis §9.3", not the
+    sections of other documents it names ("NICE NG12 §1.7")."""
+    return {n for part in source.split(";") if "clinical basis" in part.lower() for n in _cited(part)}
+
+
+def test_the_clinical_basis_has_the_sections_a_reader_expects() -> None:
+    sections = _sections()
+    assert {"1.1", "1.2", "2.1", "3.3", "4", "9", "9.1", "9.7"} <= sections
+
+
+def test_every_rule_source_cites_sections_the_clinical_basis_has() -> None:
+    sections = _sections()
+    rules = load_ruleset(DEFAULT_RULES_DIR).rulebook.rules.values()
+    cited = {rule.id: _basis_citations(rule.source) for rule in rules}
+    assert any(cited.values()), "no rule cites the clinical basis: the pattern is wrong"
+    missing = {rule_id: sorted(c - sections) for rule_id, c in cited.items() if c - sections}
+    assert not missing, f"rules cite sections docs/clinical-basis.md does not have: {missing}"
+
+
+def test_every_case_reference_resolves_in_the_clinical_basis() -> None:
+    sections = _sections()
+    cases = load_cases()
+    missing = {c.id: sorted(_cited(c.reference) - sections) for c in cases if _cited(c.reference) - sections}
+    assert all(_cited(c.reference) for c in cases), "a case reference names no section"
+    assert not missing, f"cases cite sections docs/clinical-basis.md does not have: {missing}"
+
+
+def test_nothing_refers_to_a_folder_beside_the_checkout() -> None:
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    outside = re.compile(r"\.\./shared|/work/|shared/(clinical-reference|vocabulary|api-contract)")
+    offenders = [
+        path
+        for path in tracked
+        if path.endswith((".py", ".md", ".yaml", ".proto", ".toml", "Makefile", "Dockerfile", ".sh", "run"))
+        and path != "tests/test_repository.py"
+        and outside.search((ROOT / path).read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"these files point outside the repository: {offenders}"
