@@ -91,7 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             return _healthcheck(conf, args.timeout)
         return _check(conf)
     except RulesError as exc:
-        print(f"invalid rules: {exc}", file=sys.stderr)
+        count = len(exc.problems)
+        print(f"invalid rules: {count} problem{'s' if count > 1 else ''}", file=sys.stderr)
+        for each in exc.problems:
+            print(each, file=sys.stderr)
         return cfg.EXIT_RULES
     except cfg.StartupError as exc:
         print(str(exc), file=sys.stderr)

@@ -1,4 +1,9 @@
-"""Reads a ``rules/`` directory into a validated Ruleset; any problem names the file and rule."""
+"""Reads a ``rules/`` folder into a validated Ruleset.
+
+YAML is read with the line each mapping and list starts on, so every problem the domain finds
+is reported as ``file:line``; one pass collects every problem of every file (catalog, decision
+rules, text rules), and start-up stops with all of them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from typing import Any
 import yaml
 
 from ..domain.catalog import Catalog
-from ..domain.errors import RulesError
+from ..domain.errors import Problems, RulesError
 from ..domain.rulebook import Rulebook
 from ..domain.text import TextRules
 from ..domain.triage import Ruleset
@@ -18,14 +23,50 @@ from ..domain.triage import Ruleset
 SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 
 
+class LineDict(dict[Any, Any]):
+    """A YAML mapping that remembers the line it starts on (1-based)."""
+
+    line: int = 0
+
+
+class LineList(list[Any]):
+    """A YAML sequence that remembers the line it starts on (1-based)."""
+
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """The safe loader, with mappings and sequences that carry their line."""
+
+
+def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    out = LineDict(loader.construct_mapping(node, deep=True))
+    out.line = node.start_mark.line + 1
+    return out
+
+
+def _sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
+    out = LineList(loader.construct_sequence(node, deep=True))
+    out.line = node.start_mark.line + 1
+    return out
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+
+
+def read_yaml(text: str) -> Any:
+    """YAML with lines on its mappings and lists (yaml.YAMLError on bad syntax)."""
+    return yaml.load(text, Loader=_LineLoader)
+
+
 def _read_yaml(path: Path, root: Path) -> Any:
     name = str(path.relative_to(root.parent))
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return read_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise RulesError(name, f"not valid YAML{where}") from None
+        raise RulesError(name, "not valid YAML", line=mark.line + 1 if mark else None) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(name, f"cannot be read ({exc.__class__.__name__})") from None
 
@@ -39,33 +80,46 @@ def content_hash(root: Path) -> str:
 
 
 def load_ruleset(root: Path) -> Ruleset:
-    """Load ``ruleset.yaml``, ``catalog/*.yaml``, ``decision/*.yaml`` and ``text.yaml`` under ``root``."""
+    """Load ``ruleset.yaml``, ``catalog/*.yaml``, ``decision/*.yaml`` and ``text.yaml`` under ``root``.
+
+    Raises RulesInvalid with every problem found, each ``file:line``.
+    """
     root = Path(root)
     if not root.is_dir():
-        raise RulesError(str(root), "rules directory not found")
-    manifest_path = root / "ruleset.yaml"
-    if not manifest_path.is_file():
-        raise RulesError(f"{root.name}/ruleset.yaml", "missing")
-    manifest = _read_yaml(manifest_path, root)
-    if not isinstance(manifest, dict) or not SEMVER.match(str(manifest.get("version", ""))):
-        raise RulesError(f"{root.name}/ruleset.yaml", "needs 'version:' as MAJOR.MINOR.PATCH")
+        raise RulesError(str(root), "rules directory not found (--rules-dir)")
+    problems = Problems()
+
+    def read(path: Path) -> Any:
+        name = f"{root.name}/{path.relative_to(root)}"
+        if not path.is_file():
+            problems.add(name, "missing")
+            return None
+        with problems.entry():
+            return _read_yaml(path, root)
+        return None
+
+    manifest = read(root / "ruleset.yaml")
+    if manifest is not None and (not isinstance(manifest, dict) or not SEMVER.match(str(manifest.get("version", "")))):
+        problems.add(f"{root.name}/ruleset.yaml", "needs 'version:' as MAJOR.MINOR.PATCH", node=manifest)
     catalog_dir, decision_dir = root / "catalog", root / "decision"
     questions = catalog_dir / "questions.yaml"
-    concept_files = {
-        str(p.relative_to(root.parent)): _read_yaml(p, root)
-        for p in sorted(catalog_dir.glob("*.yaml"))
-        if p != questions
-    }
-    if not questions.is_file():
-        raise RulesError(f"{root.name}/catalog/questions.yaml", "missing")
-    catalog = Catalog.from_data(concept_files, (str(questions.relative_to(root.parent)), _read_yaml(questions, root)))
-    rule_files = {str(p.relative_to(root.parent)): _read_yaml(p, root) for p in sorted(decision_dir.glob("*.yaml"))}
-    rulebook = Rulebook.from_data(rule_files, catalog)
-    text_path = root / "text.yaml"
-    text_rules = (
-        TextRules.from_data(f"{root.name}/text.yaml", _read_yaml(text_path, root), catalog)
-        if text_path.is_file()
-        else None
+    concept_files = {_name(p, root): read(p) for p in sorted(catalog_dir.glob("*.yaml")) if p != questions}
+    catalog = Catalog.from_data(
+        {name: data for name, data in concept_files.items() if data is not None},
+        (_name(questions, root), read(questions)),
+        problems,
     )
+    rule_files = {_name(p, root): read(p) for p in sorted(decision_dir.glob("*.yaml"))}
+    rulebook = Rulebook.from_data({n: d for n, d in rule_files.items() if d is not None}, catalog, problems)
+    text_path = root / "text.yaml"
+    text_data = read(text_path)
+    text_rules = TextRules.from_data(_name(text_path, root), text_data, catalog, problems) if text_data else None
+    problems.check()
+    assert isinstance(manifest, dict) and text_rules is not None  # else check() raised
     version = f"{manifest['version']}+{content_hash(root)[:12]}"
     return Ruleset(version, catalog, rulebook, text_rules)
+
+
+def _name(path: Path, root: Path) -> str:
+    """How problems name a file: ``rules/decision/venue.yaml``."""
+    return f"{root.name}/{path.relative_to(root)}"

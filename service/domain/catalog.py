@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import RulesError
+from .errors import Problems, RulesError
 from .model import Category, Invasiveness, MedSpa, Practitioner, Question
 
 KINDS = ("concern", "finding", "body_site", "condition", "medication", "treatment", "flag")
@@ -63,25 +63,43 @@ class Catalog:
         return [c for kind in KINDS for c in self.concepts[kind].values()]
 
     @classmethod
-    def from_data(cls, files: Mapping[str, Any], questions_file: tuple[str, Any]) -> Catalog:
-        """Build from ``{file name: parsed content}`` of the concept files and the questions file."""
+    def from_data(
+        cls, files: Mapping[str, Any], questions_file: tuple[str, Any], problems: Problems | None = None
+    ) -> Catalog:
+        """Build from ``{file name: parsed content}`` of the concept files and the questions file.
+
+        Every problem goes to ``problems`` (each concept checked on its own), and the catalog
+        holds the concepts that were sound; without ``problems``, the first pass's problems raise.
+        """
+        collect = problems if problems is not None else Problems()
         concepts: dict[str, dict[str, Concept]] = {kind: {} for kind in KINDS}
         for name, data in files.items():
             if not isinstance(data, dict) or data.get("kind") not in KINDS:
-                raise RulesError(name, f"needs 'kind:' (one of {', '.join(KINDS)})")
+                collect.add(name, f"needs 'kind:' (one of {', '.join(KINDS)})", node=data)
+                continue
+            unknown = set(data) - {"kind", "concepts"}
+            if unknown:
+                collect.add(name, f"unknown key(s) {sorted(unknown)} (known: concepts, kind)", node=data)
             kind = data["kind"]
             items = data.get("concepts")
             if not isinstance(items, list) or not items:
-                raise RulesError(name, "needs a non-empty 'concepts:' list")
+                collect.add(name, "needs a non-empty 'concepts:' list", node=data)
+                continue
             for i, raw in enumerate(items):
-                concept = _concept(name, kind, i, raw)
-                if concept.code in concepts[kind]:
-                    raise RulesError(name, f"duplicate {kind} code {concept.code!r}")
-                concepts[kind][concept.code] = concept
+                with collect.entry(raw):
+                    concept = _concept(name, kind, i, raw)
+                    if concept.code in concepts[kind]:
+                        raise RulesError(name, f"duplicate {kind} code {concept.code!r}")
+                    concepts[kind][concept.code] = concept
         for kind in KINDS:
             if not concepts[kind]:
-                raise RulesError("rules/catalog", f"no {kind} concepts were loaded")
-        return cls(concepts, _questions(*questions_file))
+                collect.add("rules/catalog", f"no {kind} concepts were loaded")
+        questions: dict[str, Question] = {}
+        with collect.entry(questions_file[1]):
+            questions = _questions(*questions_file, collect)
+        if problems is None:
+            collect.check()
+        return cls(concepts, questions)
 
 
 def _concept(file: str, kind: str, index: int, raw: Any) -> Concept:
@@ -101,6 +119,9 @@ def _concept(file: str, kind: str, index: int, raw: Any) -> Concept:
     unknown = set(raw) - known
     if unknown:
         raise RulesError(file, f"{kind} {code!r}: unknown field(s) {sorted(unknown)}")
+    for key in ("icd10cm", "note", "source", "description"):
+        if key in raw and not isinstance(raw[key], str):
+            raise RulesError(file, f"{kind} {code!r}: '{key}' must be a string")
     fields: dict[str, Any] = {
         "code": code,
         "kind": kind,
@@ -124,12 +145,16 @@ def _concept(file: str, kind: str, index: int, raw: Any) -> Concept:
         fields["practitioner"] = _enum(file, code, Practitioner, raw.get("practitioner"), "practitioner")
         fields["med_spa"] = _enum(file, code, MedSpa, raw.get("med_spa"), "med_spa")
         tags = raw.get("tags") or []
+        if not isinstance(tags, list):
+            raise RulesError(file, f"treatment {code!r}: 'tags' must be a list of tags")
         bad = [t for t in tags if t not in TREATMENT_TAGS]
-        if bad or not isinstance(tags, list):
+        if bad:
             raise RulesError(file, f"treatment {code!r}: unknown tag(s) {bad}")
         fields.update(tags=frozenset(tags), description=str(raw.get("note", "")), source=str(raw.get("source", "")))
     elif kind == "flag":
-        fields.update(red_flag=bool(raw.get("red_flag", False)), description=str(raw.get("description", "")))
+        if not isinstance(raw.get("red_flag", False), bool):
+            raise RulesError(file, f"flag {code!r}: 'red_flag' must be true or false")
+        fields.update(red_flag=raw.get("red_flag", False), description=raw.get("description", ""))
     return Concept(**fields)
 
 
@@ -152,17 +177,19 @@ def _enum(file: str, code: str, enum: Any, value: Any, name: str) -> Any:
         raise RulesError(file, f"{code!r}: '{name}' must be one of {names}") from None
 
 
-def _questions(file: str, data: Any) -> dict[str, Question]:
+def _questions(file: str, data: Any, problems: Problems) -> dict[str, Question]:
     items = data.get("questions") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise RulesError(file, "needs a 'questions:' list")
     out: dict[str, Question] = {}
     for i, raw in enumerate(items):
-        if not isinstance(raw, dict) or not all(
-            isinstance(raw.get(k), str) and raw.get(k) for k in ("id", "text", "answer_field")
-        ):
-            raise RulesError(file, f"questions[{i}] needs 'id', 'text' and 'answer_field'")
-        if raw["id"] in out:
-            raise RulesError(file, f"duplicate question id {raw['id']!r}")
-        out[raw["id"]] = Question(raw["id"], raw["text"], raw["answer_field"])
+        fields = ("id", "text", "answer_field")
+        if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) and raw.get(k) for k in fields):
+            problems.add(file, f"questions[{i}] needs 'id', 'text' and 'answer_field'", node=raw)
+        elif set(raw) - set(fields):
+            problems.add(file, f"question {raw['id']!r}: unknown key(s) {sorted(set(raw) - set(fields))}", node=raw)
+        elif raw["id"] in out:
+            problems.add(file, f"duplicate question id {raw['id']!r}", node=raw)
+        else:
+            out[raw["id"]] = Question(raw["id"], raw["text"], raw["answer_field"])
     return out

@@ -1,14 +1,15 @@
-"""One error hierarchy with stable codes; the transport maps each code to a gRPC status."""
+"""One error hierarchy; the transport maps each class to a status by one table (transport/status.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 
 class TriageError(Exception):
-    """Base of every error the core raises on purpose."""
-
-    code = "internal"
+    """Base of every error the domain raises on purpose."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +23,6 @@ class FieldViolation:
 class InvalidIntake(TriageError):
     """The request is malformed; nothing was evaluated."""
 
-    code = "invalid_argument"
-
     def __init__(self, violations: list[FieldViolation]):
         self.violations = violations
         super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))
@@ -32,32 +31,78 @@ class InvalidIntake(TriageError):
 class EngineFault(TriageError):
     """The rule engine failed during an evaluation; no partial answer is given."""
 
-    code = "internal"
-
     def __init__(self, decision_id: str, detail: str = "rule engine fault"):
         self.decision_id = decision_id
         super().__init__(f"{detail} (decision {decision_id})")
 
 
-class Overloaded(TriageError):
-    """The engine could not be had in time."""
-
-    code = "resource_exhausted"
-
-
 class DeadlineExceeded(TriageError):
     """The request's deadline passed before the engine was free."""
 
-    code = "deadline_exceeded"
-
 
 class RulesError(TriageError):
-    """A rules or catalog file is invalid; start-up stops with the file and rule id named."""
+    """A problem in a rules or catalog file: ``file:line: rule ID: message``. Start-up stops."""
 
-    code = "rules_invalid"
-
-    def __init__(self, file: str, message: str, rule_id: str | None = None):
+    def __init__(self, file: str, message: str, rule_id: str | None = None, line: int | None = None):
         self.file = file
+        self.message = message
         self.rule_id = rule_id
-        where = f"{file}: rule {rule_id}" if rule_id else file
-        super().__init__(f"{where}: {message}")
+        self.line = line
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: rule {rule_id}: {message}" if rule_id else f"{where}: {message}")
+
+    @property
+    def problems(self) -> tuple[RulesError, ...]:
+        return (self,)
+
+
+class RulesInvalid(RulesError):
+    """Every problem one pass over a rules folder found, in file order, one a line."""
+
+    def __init__(self, problems: list[RulesError]):
+        first = problems[0]
+        super().__init__(first.file, first.message, first.rule_id, first.line)
+        self._problems = tuple(problems)
+        self.args = ("\n".join(str(p) for p in problems),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    @property
+    def problems(self) -> tuple[RulesError, ...]:
+        return self._problems
+
+
+def line_of(node: Any) -> int | None:
+    """The line a parsed YAML mapping or list started on, where the loader recorded it."""
+    line = getattr(node, "line", None)
+    return line if isinstance(line, int) else None
+
+
+class Problems:
+    """Collects rules problems, so that one pass reports them all (as OPA's parser does).
+
+    Parse each entry (a concept, a rule, a section) inside ``entry()``: its first problem is
+    kept and the pass goes on with the next entry. ``check()`` raises them all at the end.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[RulesError] = []
+
+    def add(self, file: str, message: str, rule_id: str | None = None, node: Any = None) -> None:
+        self.errors.append(RulesError(file, message, rule_id, line_of(node)))
+
+    @contextmanager
+    def entry(self, node: Any = None) -> Iterator[None]:
+        """Keeps the problems an entry raises; one without a line gets the entry's line."""
+        try:
+            yield
+        except RulesError as error:
+            for problem in error.problems:
+                if problem.line is None and line_of(node) is not None:
+                    problem = RulesError(problem.file, problem.message, problem.rule_id, line_of(node))
+                self.errors.append(problem)
+
+    def check(self) -> None:
+        if self.errors:
+            raise RulesInvalid(self.errors)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import TREATMENT_TAGS, Catalog
-from .errors import RulesError
+from .errors import Problems, RulesError
 from .facts import FACT_FIELDS, Domain, set_key
 from .model import Category, Route, Urgency
 
@@ -90,28 +90,36 @@ class Rulebook:
         return self.rules[rule_id]
 
     @classmethod
-    def from_data(cls, files: Mapping[str, Any], catalog: Catalog) -> Rulebook:
-        """Parse ``{file name: parsed content}``; the first problem raises RulesError naming it."""
+    def from_data(cls, files: Mapping[str, Any], catalog: Catalog, problems: Problems | None = None) -> Rulebook:
+        """Parse ``{file name: parsed content}``, each rule on its own: every problem goes to
+        ``problems`` (without it, they raise at the end), and the rulebook holds the sound rules."""
+        collect = problems if problems is not None else Problems()
         rules: dict[str, Rule] = {}
         retired: set[str] = set()
         defined_in: dict[str, str] = {}
         for name, data in files.items():
             items = data.get("rules") if isinstance(data, dict) else None
             if not isinstance(items, list):
-                raise RulesError(name, "needs a 'rules:' list")
+                collect.add(name, "needs a 'rules:' list", node=data)
+                continue
             for i, raw in enumerate(items):
                 if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
-                    raise RulesError(name, f"rules[{i}] needs an 'id'")
+                    collect.add(name, f"rules[{i}] needs an 'id'", node=raw if isinstance(raw, dict) else items)
+                    continue
                 rule_id = raw["id"]
                 if rule_id in defined_in:
-                    raise RulesError(name, f"duplicate rule id (first defined in {defined_in[rule_id]})", rule_id)
+                    collect.add(name, f"duplicate rule id (first defined in {defined_in[rule_id]})", rule_id, raw)
+                    continue
                 defined_in[rule_id] = name
                 if raw.get("retired") is True:
                     retired.add(rule_id)
                     continue
-                rules[rule_id] = _Parser(name, rule_id, catalog).rule(raw)
-        if not rules:
-            raise RulesError("rules/rules", "no rules were loaded")
+                with collect.entry(raw):
+                    rules[rule_id] = _Parser(name, rule_id, catalog).rule(raw)
+        if not rules and not collect.errors:
+            collect.add("rules/decision", "no rules were loaded")
+        if problems is None:
+            collect.check()
         return cls(rules, frozenset(retired))
 
 

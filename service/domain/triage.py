@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .catalog import Catalog
-from .errors import DeadlineExceeded, EngineFault, InvalidIntake, Overloaded
+from .errors import DeadlineExceeded, EngineFault, InvalidIntake
 from .facts import build_facts
 from .mentions import TextFinding
 from .model import Decision, Firing, Intake
@@ -48,7 +48,7 @@ class Triage:
         self._order = ordering(ruleset.rulebook, ruleset.catalog)
 
     def assess(self, intake: Intake, timeout: float | None = None) -> Decision:
-        """The decision, or InvalidIntake / DeadlineExceeded / Overloaded / EngineFault; never a partial answer."""
+        """The decision, or InvalidIntake / DeadlineExceeded / EngineFault; never a partial answer."""
         rs = self.ruleset
         violations = check_intake(intake, rs.catalog)
         if violations:
@@ -62,7 +62,7 @@ class Triage:
             firings = self.evaluate(facts, timeout)
             decision = resolve(intake, firings, rs.rulebook, rs.catalog, decision_id, rs.version, self._order)
             return replace(decision, text_findings=read) if read else decision
-        except (DeadlineExceeded, Overloaded):
+        except DeadlineExceeded:
             raise
         except Exception as exc:  # any other failure is an engine fault: no partial answer
             raise EngineFault(decision_id) from exc

@@ -13,7 +13,7 @@ import yaml
 
 from service.adapters.rules_files import load_ruleset
 from service.app import build_triage
-from service.config import DEFAULT_RULES_DIR
+from service.config import DEFAULT_RULES_DIR, EXIT_RULES
 from service.domain.errors import RulesError
 from tests.support.paths import DATA, ROOT
 
@@ -39,7 +39,35 @@ def test_broken_rules_stop_start_up_naming_file_and_rule(case: dict[str, Any], t
     rules = _broken_copy(tmp_path, case["change"])
     with pytest.raises(RulesError) as info:
         build_triage(rules)
-    assert case["error"] in str(info.value)
+    expected = case["errors"] if "errors" in case else [case["error"]]
+    assert [str(p) for p in info.value.problems] == expected
+    assert str(info.value) == "\n".join(expected)
+
+
+def test_several_problems_in_one_file_are_all_reported_with_their_lines(tmp_path: Path) -> None:
+    rules = _broken_copy(
+        tmp_path,
+        {
+            "write": {
+                "decision/extra.yaml": (
+                    "rules:\n"
+                    "  - id: extra.one\n    summary: x.\n    source: y\n    when: [{concern: {code: nope}}]\n"
+                    "    then: {route: DERMATOLOGIST}\n"
+                    "  - id: extra.two\n    summary: x.\n    source: y\n    when: [{concern: {code: acne}}]\n"
+                    "    then: {route: SPA}\n"
+                    "  - id: extra.three\n    summary: x.\n    source: y\n    when: [{concern: {code: acne}}]\n"
+                    "    then: {route: DERMATOLOGIST}\n    colour: red\n"
+                )
+            }
+        },
+    )
+    with pytest.raises(RulesError) as info:
+        load_ruleset(rules)
+    assert [str(p) for p in info.value.problems] == [
+        "rules/decision/extra.yaml:2: rule extra.one: concern.code: unknown concern code 'nope'",
+        "rules/decision/extra.yaml:7: rule extra.two: then.route: must be one of MED_SPA, EITHER, DERMATOLOGIST",
+        "rules/decision/extra.yaml:12: rule extra.three: unknown key(s) ['colour']",
+    ]
 
 
 def test_rules_check_command_reports_the_error_and_fails(tmp_path: Path) -> None:
@@ -51,7 +79,7 @@ def test_rules_check_command_reports_the_error_and_fails(tmp_path: Path) -> None
         cwd=ROOT,
         timeout=60,
     )
-    assert result.returncode == 3
+    assert result.returncode == EXIT_RULES
     assert TABLE[1]["error"] in result.stderr
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Catalog
-from ..errors import RulesError
+from ..errors import Problems, RulesError
 from .tokens import WORD, normalize_word
 
 KINDS = ("concern", "finding", "body_site", "condition", "medication", "treatment")
@@ -38,7 +38,17 @@ class TextRules:
     lesion_concerns: frozenset[str] = frozenset()
 
     @classmethod
-    def from_data(cls, file: str, data: Any, catalog: Catalog) -> TextRules:
+    def from_data(cls, file: str, data: Any, catalog: Catalog, problems: Problems | None = None) -> TextRules | None:
+        """Parse ``rules/text.yaml``; problems go to ``problems`` (None returned), else they raise."""
+        collect = problems if problems is not None else Problems()
+        with collect.entry(data):
+            return cls._parse(file, data, catalog)
+        if problems is None:
+            collect.check()
+        return None
+
+    @classmethod
+    def _parse(cls, file: str, data: Any, catalog: Catalog) -> TextRules:
         if not isinstance(data, dict):
             raise RulesError(file, "must be a mapping")
         spelling = {str(k): str(v) for k, v in (data.get("spelling") or {}).items()}
