@@ -9,7 +9,8 @@ Durable's Python host registers the ruleset; evaluation then drives the C engine
 queue itself. The host's action loop costs half of an evaluation (a Closure, lease
 timestamps and a JSON dump of the whole session state for every fired rule) to support
 actions that change the state, which ours never do: an action here only records the match.
-``bench/engine_direct.py`` checks both loops give the same firings and times them.
+``tests/support/reference_engine.py`` keeps durable's own loop as the reference the adapter is
+checked against; ``bench/engine_direct.py`` times both.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ class Engine:
 
     def __init__(self, rulebook: Rulebook, name: str):
         self.name = name
-        self._lock = threading.Lock()
+        # Held for every evaluation; whoever holds it makes the engine busy (tests and benchmarks).
+        self.lock = threading.Lock()
         self._aliases = {r.id: tuple(f"f{i}" for i in range(len(r.when))) for r in rulebook.rules.values()}
         self._placeholders = {r.id: tuple(PLACEHOLDER.findall(r.summary)) for r in rulebook.rules.values()}
         self._sids = itertools.count(1)
@@ -104,12 +106,12 @@ class Engine:
         """
         # No deadline arrives as None or as a huge number (gRPC), which Lock.acquire rejects.
         wait = -1 if timeout is None or timeout >= threading.TIMEOUT_MAX else max(timeout, 0.0)
-        if not self._lock.acquire(timeout=wait):
+        if not self.lock.acquire(timeout=wait):
             raise DeadlineExceeded("the rule engine was busy past the request's deadline")
         try:
             return self._evaluate_locked(facts)
         finally:
-            self._lock.release()
+            self.lock.release()
 
     def _evaluate_locked(self, facts: list[dict[str, Any]]) -> list[Firing]:
         if not facts:  # durable crashes deleting a session that never had a fact
@@ -121,6 +123,9 @@ class Engine:
         # this fact matches the adapter's own rule, so that never depends on the rules' coverage.
         facts = [*facts, {"type": _SESSION, "ref": _SESSION, "sid": sid}]
         firings: list[Firing] = []
+        # durable fires a rule once for each alternative of an `any` that holds; one firing is
+        # reported per rule and joined facts.
+        seen: set[tuple[str, tuple[str, ...]]] = set()
         state = None
         try:
             # Facts (not events) fire every rule they match, whatever the order they arrive in;
@@ -132,7 +137,10 @@ class Engine:
                 try:
                     ((rule_id, matched),) = json.loads(message).items()
                     if rule_id != _SESSION:
-                        firings.append(self._record(rule_id, matched))
+                        firing = self._record(rule_id, matched)
+                        if (firing.rule_id, firing.refs) not in seen:
+                            seen.add((firing.rule_id, firing.refs))
+                            firings.append(firing)
                 except Exception as exc:
                     _C.abandon_action(handle, state)
                     raise RuleFailure("recording a rule firing failed") from exc

@@ -1,4 +1,4 @@
-"""The durable-rules adapter against every point of durable-rules-notes.md."""
+"""The durable-rules adapter against every point of docs/durable-rules.md."""
 
 from __future__ import annotations
 
@@ -76,8 +76,32 @@ def test_a_fact_that_matches_no_rule_is_an_outcome(triage) -> None:  # type: ign
     assert [r.rule_id for r in decision.reasons] == ["treatment.esthetician_scope"]
 
 
+def test_a_rule_is_reported_once_per_facts_when_several_alternatives_hold() -> None:
+    """durable fires a rule once for each alternative of an `any` that holds (its own loop does
+    too); the adapter reports the rule on those facts once."""
+    from service.adapters.rules_files import load_ruleset
+    from service.domain.rulebook import Rulebook
+    from tests.support.reference_engine import HostLoopEngine
+
+    catalog = load_ruleset(DEFAULT_RULES_DIR).catalog
+    rule = {
+        "id": "test.any_feature",
+        "summary": "A bleeding or inflamed lesion.",
+        "source": "test",
+        "when": [{"concern": {"findings": {"any": ["lesion_bleeding", "lesion_inflamed"]}}}],
+        "then": {"route": "DERMATOLOGIST"},
+    }
+    rulebook = Rulebook.from_data({"rules/decision/test.yaml": {"rules": [rule]}}, catalog)
+    both = Intake(channel="BOOKING", concerns=(Concern("mole", ("lesion_bleeding", "lesion_inflamed")),))
+    facts = build_facts(both, catalog)
+    assert [f.rule_id for f in HostLoopEngine(rulebook).evaluate(copy.deepcopy(facts))] == ["test.any_feature"] * 2
+    assert [(f.rule_id, f.refs) for f in Engine(rulebook, "test_any_once").evaluate(copy.deepcopy(facts))] == [
+        ("test.any_feature", ("concerns[0]",))
+    ]
+
+
 def test_compiled_join_names_distinct_facts() -> None:
-    """when_all(a, b) joins two facts: each pattern gets its own alias (durable note 2)."""
+    """when_all(a, b) joins two facts: each pattern gets its own alias (docs/durable-rules.md, 2)."""
     from service.adapters.rules_files import load_ruleset
 
     rule = load_ruleset(DEFAULT_RULES_DIR).rulebook["treatment.botulinum_toxin.migraine"]
@@ -150,7 +174,7 @@ def test_engine_wait_is_bounded_by_the_deadline() -> None:
     triage = build_triage(DEFAULT_RULES_DIR)
     engine: Engine = engine_of(triage)
     intake = Intake(channel="BOOKING", concerns=(Concern("acne"),), venue=Venue("MED_SPA", True))
-    with engine._lock:  # the engine is busy
+    with engine.lock:  # the engine is busy
         with pytest.raises(DeadlineExceeded):
             triage.assess(intake, timeout=0.05)
     assert triage.assess(intake, timeout=0.05).route.name == "MED_SPA"

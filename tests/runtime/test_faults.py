@@ -37,7 +37,7 @@ def test_drain_reports_not_serving_finishes_calls_in_flight_and_refuses_new_ones
         good = stub.Assess(REQUEST, timeout=10)
         watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=SERVICE))
         assert next(watch).status == health_pb2.HealthCheckResponse.SERVING
-        lock = engine_of(triage)._lock
+        lock = engine_of(triage).lock
         lock.acquire()  # the engine is busy: the next calls wait in flight
         in_flight = [pool.submit(stub.Assess, REQUEST, timeout=20) for _ in range(6)]
         time.sleep(0.3)

@@ -129,7 +129,7 @@ def test_overload_answers_resource_exhausted_at_once() -> None:
                 except grpc.RpcError as error:
                     return error.code().name, time.monotonic() - start
 
-            with engine._lock:  # the engine is busy: calls pile up
+            with engine.lock:  # the engine is busy: calls pile up
                 futures = [pool.submit(call) for _ in range(6)]
                 time.sleep(1.0)
                 early = [f.result() for f in futures if f.done()]
@@ -152,7 +152,7 @@ def test_a_request_waits_for_the_engine_no_longer_than_its_deadline() -> None:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = triage_pb2_grpc.TriageServiceStub(channel)
             grpc.channel_ready_future(channel).result(timeout=10)
-            with engine._lock:
+            with engine.lock:
                 start = time.monotonic()
                 with pytest.raises(grpc.RpcError) as info:
                     stub.Assess(request, timeout=0.3)
