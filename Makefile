@@ -45,11 +45,12 @@ proto: $(STAMP)  ## regenerate service/gen from protos/ (never edit service/gen 
 proto-check: $(STAMP)  ## fail if service/gen is not what protos/ generates
 	$(BIN)/python -m tools.genproto --check
 
-lint: $(STAMP)  ## buf lint, ruff, mypy, hadolint
+lint: $(STAMP)  ## buf lint, ruff, mypy, lint-imports (the layers), hadolint
 	$(BIN)/buf lint
-	$(BIN)/ruff check service tests bench
-	$(BIN)/ruff format --check service tests bench
+	$(BIN)/ruff check service tests bench tools
+	$(BIN)/ruff format --check service tests bench tools
 	$(BIN)/mypy service
+	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 
 clean:

@@ -3,6 +3,7 @@ at a folder beside the checkout."""
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 
@@ -69,3 +70,26 @@ def test_nothing_refers_to_a_folder_beside_the_checkout() -> None:
         and outside.search((ROOT / path).read_text(encoding="utf-8"))
     ]
     assert not offenders, f"these files point outside the repository: {offenders}"
+
+
+def _imports(path) -> set[str]:  # type: ignore[no-untyped-def]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+    return out
+
+
+def test_no_test_imports_another_test_module_or_bench() -> None:
+    """Shared helpers live in tests/support; benchmarks are never a test's dependency (the
+    import-linter contracts say the same of the service)."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            m for m in _imports(path) if m.split(".")[0] == "bench" or m.split(".")[-1].startswith("test_")
+        )
+        for path in (ROOT / "tests").rglob("*.py")
+    }
+    assert not {k: v for k, v in offenders.items() if v}

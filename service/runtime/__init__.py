@@ -1,0 +1,2 @@
+"""The runtime: the serving process (signals, drain, malloc arenas) and the supervisor that forks
+the workers before any gRPC or engine object exists."""

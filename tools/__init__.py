@@ -1,0 +1,1 @@
+"""Tools only developers run (stub generation); nothing in the service imports them."""
