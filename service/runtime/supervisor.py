@@ -23,6 +23,9 @@ from ..security import security_for
 
 log = logging.getLogger("dermtriage")
 RESTART_BACKOFF = 1.0  # seconds before restarting a worker that died right after starting
+POLL = 0.1  # seconds between looks at the workers while serving
+STOP_POLL = 0.05  # seconds between looks while they stop
+STOP_MARGIN = 2.0  # seconds past the grace period before a worker that has not stopped is killed
 MAX_QUICK_FAILURES = 5  # workers dying right after start this often in a row: stop, exit 1
 
 
@@ -89,7 +92,7 @@ def run(config: Config) -> int:
     for slot in range(config.workers):
         start(slot)
     while not stopping:
-        time.sleep(0.1)
+        time.sleep(POLL)
         for pid, status in _reap():
             if pid not in workers or stopping:
                 continue
@@ -108,11 +111,11 @@ def run(config: Config) -> int:
     log.info(json.dumps({"event": "stopping", "workers": len(workers), "grace_seconds": config.grace}))
     for pid in workers:
         _signal(pid, signal.SIGTERM)
-    deadline = time.monotonic() + config.grace + 2  # a worker's own stop is bounded by the grace
+    deadline = time.monotonic() + config.grace + STOP_MARGIN  # a worker's own stop is bounded by the grace
     while workers and time.monotonic() < deadline:
         for pid, _ in _reap():
             workers.pop(pid, None)
-        time.sleep(0.05)
+        time.sleep(STOP_POLL)
     if workers:  # past the grace period: a worker that has not stopped is killed, and the exit says so
         log.error(json.dumps({"event": "workers_killed", "workers": len(workers)}))
         failed = True

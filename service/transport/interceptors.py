@@ -16,6 +16,7 @@ from ..security import Security
 # server drains; health says nothing about patients.
 OPEN_METHODS = frozenset({"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"})
 Continuation = Callable[[grpc.HandlerCallDetails], Any]
+BEARER = "bearer "  # the authorization scheme, compared case-insensitively (RFC 6750)
 
 
 class Gate(grpc.ServerInterceptor):  # type: ignore[misc]
@@ -72,8 +73,8 @@ def _method_name(details: grpc.HandlerCallDetails, handler: Any) -> str:
 
 def _presented_token(metadata: Any) -> str | None:
     for key, value in metadata or ():
-        if key == "authorization" and isinstance(value, str) and value[:7].lower() == "bearer ":
-            return value[7:].strip()
+        if key == "authorization" and isinstance(value, str) and value[: len(BEARER)].lower() == BEARER:
+            return value[len(BEARER) :].strip()
     return None
 
 

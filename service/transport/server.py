@@ -10,7 +10,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from ..config import CannotListen
+from ..config import CannotListen, Config
 from ..domain.triage import Triage
 from ..gen.dermtriage.v1 import triage_pb2
 from ..security import Security
@@ -18,6 +18,11 @@ from .interceptors import BearerTokens, Gate
 from .servicer import TriageServicer, add_to_server
 
 SERVICE_NAME = triage_pb2.DESCRIPTOR.services_by_name["TriageService"].full_name
+CONNECTION_AGE_GRACE_MS = 5000  # a connection past its age gets this long to finish its calls
+# The health-only port: probes are cheap, and grpc_health's Watch holds no thread while it waits.
+HEALTH_THREADS = 2
+HEALTH_MAX_IN_FLIGHT = 16
+HEALTH_MAX_REQUEST_BYTES = 1024  # a HealthCheckRequest is a service name
 MAX_REQUEST_BYTES = 64 * 1024  # larger requests get RESOURCE_EXHAUSTED before any decoding
 
 
@@ -32,8 +37,8 @@ def create_server(
     address: str,
     triage: Triage,
     *,
-    threads: int = 8,
-    max_in_flight: int = 64,
+    threads: int = Config.threads,
+    max_in_flight: int = Config.max_in_flight,
     reuse_port: bool = False,
     max_connection_age: float | None = None,
     worker: int | None = None,
@@ -55,7 +60,7 @@ def create_server(
             *(
                 [
                     ("grpc.max_connection_age_ms", int(max_connection_age * 1000)),
-                    ("grpc.max_connection_age_grace_ms", 5000),
+                    ("grpc.max_connection_age_grace_ms", CONNECTION_AGE_GRACE_MS),
                 ]
                 if max_connection_age
                 else []
@@ -77,10 +82,9 @@ def create_health_server(
     """grpc.health.v1 alone, in plaintext, sharing the main server's health states: for probes
     that cannot present a client certificate or a token."""
     server = grpc.server(
-        # Probes are cheap, and grpc_health's Watch holds no thread while it waits.
-        futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health"),
-        maximum_concurrent_rpcs=16,
-        options=[*_common_options(reuse_port), ("grpc.max_receive_message_length", 1024)],
+        futures.ThreadPoolExecutor(max_workers=HEALTH_THREADS, thread_name_prefix="health"),
+        maximum_concurrent_rpcs=HEALTH_MAX_IN_FLIGHT,
+        options=[*_common_options(reuse_port), ("grpc.max_receive_message_length", HEALTH_MAX_REQUEST_BYTES)],
     )
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     return server, _bind(server, address, Security())

@@ -20,6 +20,7 @@ from . import codec
 from .status import to_status
 
 log = logging.getLogger("dermtriage")
+MAX_CAUSES = 5  # exception classes of a chain named in a fault's log line
 
 
 class Undecodable:
@@ -120,7 +121,7 @@ def _cause(error: BaseException) -> str:
     """The exception class names of the chain: never messages, which could carry request data."""
     names: list[str] = []
     current: BaseException | None = error
-    while current is not None and len(names) < 5:
+    while current is not None and len(names) < MAX_CAUSES:
         names.append(type(current).__name__)
         current = current.__cause__
     return " <- ".join(names)
