@@ -1,4 +1,4 @@
-"""The reference intakes the benchmarks measure (issue 5)."""
+"""The reference intakes the benchmarks measure."""
 
 from __future__ import annotations
 

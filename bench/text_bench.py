@@ -6,7 +6,7 @@ For 24 texts of 500 characters (made from the labelled set), the median of:
 - the text step alone (merge_text: read the words, merge them into the intake);
 - Assess on the coded intake the text amounts to (no text to read), the baseline;
 - Assess on the text-only intake (the two together).
-Target (issue 4): the text step costs no more than half of Assess's own cost.
+Target: the text step costs no more than half of Assess's own cost.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ C. medspaCy: spaCy's tokenizer, PyRuSH sentences, medspaCy's TargetMatcher on th
    family); no typo correction.
 
 Scored on what reaches the rules (see bench/text_eval.py), with the time per text.
-The choice rule (issue 4): red-flag recall first, then precision, then speed.
+The choice rule: red-flag recall first, then precision, then speed.
 """
 
 from __future__ import annotations

@@ -182,7 +182,7 @@ def test_engine_wait_is_bounded_by_the_deadline() -> None:
 
 def test_a_fact_sent_twice_is_a_fault_and_the_engine_survives_it() -> None:
     """durable answers 2 ("already observed") for a repeated fact, with actions still queued;
-    deleting such a session aborted the process until the adapter emptied the queue first."""
+    deleting such a session aborts the process unless the adapter empties the queue first."""
     triage = build_triage(DEFAULT_RULES_DIR)
     engine = engine_of(triage)
     intake = Intake(channel="BOOKING", treatments=(TreatmentRequest("facial"),))

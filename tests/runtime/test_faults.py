@@ -1,4 +1,4 @@
-"""Faults (issue 6): stopping under load. (An action that raises: tests/test_engine.py.)"""
+"""Faults: stopping under load. (An action that raises: tests/adapters/test_engine.py.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Worker processes on one port, restarts, overload and deadlines (issue 5)."""
+"""Worker processes on one port, restarts, overload and deadlines."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Hostile input over a real channel (issue 6): generated AssessRequests and raw bytes.
+"""Hostile input over a real channel: generated AssessRequests and raw bytes.
 
 Whatever arrives, the answer is OK, INVALID_ARGUMENT (naming every bad field in a BadRequest)
 or RESOURCE_EXHAUSTED, and the server stays up. The suite runs a bounded number of cases
-(tests/test_hostile.py); the long run prints its count of cases and outcomes:
+(tests/transport/test_hostile.py); the long run prints its count of cases and outcomes:
 
     python -m tests.fuzz --examples 5000      # make fuzz-long
 """

@@ -1,4 +1,4 @@
-"""Hostile input (issue 6): generated requests, raw bytes and oversized bodies over a real channel."""
+"""Hostile input: generated requests, raw bytes and oversized bodies over a real channel."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""No patient data in logs (issue 6): everything a running service writes, read back whole."""
+"""No patient data in logs: everything a running service writes, read back whole."""
 
 from __future__ import annotations
 

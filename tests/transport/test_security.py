@@ -1,4 +1,4 @@
-"""Transport security (issue 6): TLS, mutual TLS, bearer tokens, the plaintext health port."""
+"""Transport security: TLS, mutual TLS, bearer tokens, the plaintext health port."""
 
 from __future__ import annotations
 
