@@ -93,3 +93,22 @@ def test_no_test_imports_another_test_module_or_bench() -> None:
         for path in (ROOT / "tests").rglob("*.py")
     }
     assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_the_readme_layout_matches_the_tree() -> None:
+    """Every path the README's Layout table names exists, and every top-level folder and
+    every package of service/ is in it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("\nLayout", 1)[1]
+    rows = re.findall(r"^\| (`[^|]+`) \|", layout, flags=re.M)
+    named = {p.strip("`").rstrip("/") for row in rows for p in re.findall(r"`([^`]+)`", row)}
+    expanded = {f"service/{n}" if "/" not in n and n.endswith(".py") and n != "setup.py" else n for n in named}
+    missing = sorted(n for n in expanded if not (ROOT / n).exists())
+    assert not missing, f"the README's Layout names paths that do not exist: {missing}"
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    folders = {path.split("/")[0] for path in tracked if "/" in path and not path.startswith(".")}
+    packages = {
+        "/".join(path.split("/")[:2]) for path in tracked if path.startswith("service/") and path.count("/") >= 2
+    }
+    unlisted = sorted((folders | packages) - expanded - {"service"})
+    assert not unlisted, f"the README's Layout does not name: {unlisted}"
