@@ -112,3 +112,18 @@ def test_the_readme_layout_matches_the_tree() -> None:
     }
     unlisted = sorted((folders | packages) - expanded - {"service"})
     assert not unlisted, f"the README's Layout does not name: {unlisted}"
+
+
+def test_the_service_has_no_import_cycle() -> None:
+    import grimp  # import-linter's import graph
+
+    graph = grimp.build_graph("service")
+    cycles = sorted(
+        {
+            tuple(sorted((a, b)))
+            for a in graph.modules
+            for b in graph.find_modules_directly_imported_by(a)
+            if graph.chain_exists(importer=b, imported=a)
+        }
+    )
+    assert not cycles, f"modules that import each other, directly or through others: {cycles}"
