@@ -3,7 +3,8 @@
 Facts are small flat dicts (the engine allows about 254 fields a fact). A set-valued field
 (findings, tags, conditions, medications) is spread into one ``<field>__<code>: 1`` key per
 member, so a rule tests membership with a plain equality. Nothing here is clinical: the facts
-only restate the intake and the catalog.
+only restate the intake and the catalog, and the one derived field (``venue.unsupervised``)
+only combines two of them, so that the rules say "a venue without medical supervision" once.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ FACT_FIELDS: dict[str, dict[str, Domain]] = {
     "venue": {
         "kind": _enum(*VENUE_KINDS, "unknown"),
         "supervision": Domain("tri"),
+        "unsupervised": Domain("bool"),
     },
     "intake": {
         "channel": _enum(*CHANNELS),
@@ -81,6 +83,13 @@ def set_key(field: str, code: str) -> str:
 def _tri(value: bool | None) -> bool | str:
     """A yes/no fact that may be unknown: true, false or "unknown"."""
     return "unknown" if value is None else value
+
+
+def unsupervised(kind: str, supervision: bool | str) -> bool:
+    """A venue without medical supervision: not a dermatology practice (a med spa, or a kind
+    not given) and not known to have supervision (false, or not given). Its opposite is a
+    dermatology practice, or a venue with supervision."""
+    return kind != "DERMATOLOGY_PRACTICE" and supervision is not True
 
 
 def _spread(fact: dict[str, Any], field: str, codes: Any) -> None:
@@ -139,12 +148,15 @@ def build_facts(intake: Intake, catalog: Catalog) -> list[dict[str, Any]]:
     _spread(patient, "medications", p.medications)
     facts.append(patient)
     venue = intake.venue
+    kind = venue.kind if venue and venue.kind else "unknown"
+    supervision = _tri(venue.medical_supervision if venue else None)
     facts.append(
         {
             "type": "venue",
             "ref": "venue",
-            "kind": (venue.kind if venue and venue.kind else "unknown"),
-            "supervision": _tri(venue.medical_supervision if venue else None),
+            "kind": kind,
+            "supervision": supervision,
+            "unsupervised": unsupervised(kind, supervision),
         }
     )
     facts.append(
