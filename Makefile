@@ -32,9 +32,10 @@ text-eval: $(STAMP)  ## precision and recall of text reading on both labelled se
 	$(BIN)/python -m bench.text_eval
 	$(BIN)/python -m bench.text_eval --heldout
 
-text-compare: $(STAMP)  ## the approach comparison of docs/text-reading.md (installs medspaCy & co.)
-	$(BIN)/pip install --quiet -e '.[compare]'
-	$(BIN)/python -m bench.text_compare
+text-compare: $(STAMP)  ## the approach comparison of docs/text-reading.md (installs medspaCy & co.; pure-Python reader while it runs)
+	find service -name '*.so' -delete
+	DERMTRIAGE_PURE_PYTHON=1 $(BIN)/pip install --quiet -e '.[dev,compare]'
+	$(BIN)/python -m bench.text_compare; status=$$?; $(BIN)/pip install --quiet -e '.[dev]'; exit $$status
 
 text-bench: $(STAMP)  ## the cost of text reading beside Assess
 	$(BIN)/python -m bench.text_bench

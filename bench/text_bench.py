@@ -51,7 +51,7 @@ def main() -> int:
         coded = dataclasses.replace(merge_text(intake, reader, catalog)[0], free_text="")
         if not (coded.concerns or coded.treatments):
             continue
-        reader._corrections.clear()  # no help from earlier texts' typo cache
+        reader.forget()  # no help from earlier texts' word and typo caches
         rows.append(
             (
                 median_us(lambda i=intake: merge_text(i, reader, catalog)),

@@ -18,6 +18,7 @@ The choice rule: red-flag recall first, then precision, then speed.
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -30,7 +31,29 @@ from service.domain.mentions import HISTORICAL, HYPOTHETICAL, NEGATED, OTHER_PER
 from service.domain.model import Intake
 from service.domain.text import TextReader, TextRules, merge_text
 from service.domain.text.rules import KINDS
+from service.domain.text.tokens import TypoIndex
 from tests.support.text_scoring import evaluate, load_items, red_flag_findings, table
+
+
+class RapidfuzzTypos(TypoIndex):
+    """Typo correction by rapidfuzz's Damerau-Levenshtein search over the lexicon's words."""
+
+    def __init__(self, vocabulary: frozenset[str], known: frozenset[str], process: Any, distance: Any):
+        super().__init__(vocabulary, known)
+        self._vocabulary_list = sorted(vocabulary)
+        self._process, self._distance = process, distance.DamerauLevenshtein.distance
+        self._found: dict[str, str | None] = {}
+
+    def forget(self) -> None:
+        self._found.clear()
+
+    def correct(self, word: str) -> str:
+        if word in self.known or len(word) < 4 or not word.isalpha():
+            return word
+        if word not in self._found:
+            found = self._process.extract(word, self._vocabulary_list, scorer=self._distance, score_cutoff=1, limit=2)
+            self._found[word] = found[0][0] if len(found) == 1 else None
+        return self._found[word] or word
 
 
 class AhoCorasickReader(TextReader):
@@ -45,16 +68,7 @@ class AhoCorasickReader(TextReader):
         for key, hits in self._lexicon.items():
             self._automaton.add_word(" " + " ".join(key) + " ", (len(key), hits))
         self._automaton.make_automaton()
-        self._vocabulary_list = sorted(self._vocabulary)
-        self._process, self._distance = process, distance.DamerauLevenshtein.distance
-
-    def _correct(self, word: str) -> str:
-        if word in self._known or len(word) < 4 or not word.isalpha():
-            return word
-        if word not in self._corrections:
-            found = self._process.extract(word, self._vocabulary_list, scorer=self._distance, score_cutoff=1, limit=2)
-            self._corrections[word] = found[0][0] if len(found) == 1 else None
-        return self._corrections[word] or word
+        self.typos = RapidfuzzTypos(self.typos.vocabulary, self.typos.known, process, distance)
 
     def match(self, words: list[str], clause: list[int]) -> Iterable[tuple[int, int, Any]]:
         text = " " + " ".join(words) + " "
@@ -148,6 +162,17 @@ SPEED_TIE = 0.10  # medians within 10% are a tie: the spread between rounds is o
 
 
 def main() -> int:
+    from service.domain.text import reader as compiled_or_not
+
+    if not compiled_or_not.__file__ or not compiled_or_not.__file__.endswith(".py"):
+        # The other approaches subclass the reader, which mypyc-compiled classes do not allow.
+        print(
+            "bench.text_compare needs the pure-Python text reader: "
+            "DERMTRIAGE_PURE_PYTHON=1 .venv/bin/pip install -e '.[dev,compare]', then run it again "
+            "(`make .venv/.installed` compiles it back)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         from loguru import logger  # PyRuSH logs every sentence at DEBUG
 

@@ -24,9 +24,10 @@ SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 
 
 class LineDict(dict[Any, Any]):
-    """A YAML mapping that remembers the line it starts on (1-based)."""
+    """A YAML mapping that remembers the line it starts on and the line of each key (1-based)."""
 
     line: int = 0
+    key_lines: dict[Any, int]
 
 
 class LineList(list[Any]):
@@ -42,6 +43,11 @@ class _LineLoader(yaml.SafeLoader):
 def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     out = LineDict(loader.construct_mapping(node, deep=True))
     out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, str | int | float | bool):
+            out.key_lines.setdefault(key, key_node.start_mark.line + 1)
     return out
 
 
@@ -112,8 +118,11 @@ def load_ruleset(root: Path) -> Ruleset:
     rule_files = {_name(p, root): read(p) for p in sorted(decision_dir.glob("*.yaml"))}
     rulebook = Rulebook.from_data({n: d for n, d in rule_files.items() if d is not None}, catalog, problems)
     text_path = root / "text.yaml"
+    before = len(problems.errors)
     text_data = read(text_path)
-    text_rules = TextRules.from_data(_name(text_path, root), text_data, catalog, problems) if text_data else None
+    text_rules = None
+    if len(problems.errors) == before:  # read and parsed: an empty file is from_data's problem to name
+        text_rules = TextRules.from_data(_name(text_path, root), text_data, catalog, problems)
     problems.check()
     assert isinstance(manifest, dict) and text_rules is not None  # else check() raised
     version = f"{manifest['version']}+{content_hash(root)[:12]}"

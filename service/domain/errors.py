@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,10 +74,31 @@ class RulesInvalid(RulesError):
         return self._problems
 
 
-def line_of(node: Any) -> int | None:
-    """The line a parsed YAML mapping or list started on, where the loader recorded it."""
+def line_of(node: Any, key: Any = None) -> int | None:
+    """The line a parsed YAML mapping or list started on, or the line of one of its keys, where
+    the loader recorded it."""
+    if key is not None:
+        key_line = (getattr(node, "key_lines", None) or {}).get(key)
+        if isinstance(key_line, int):
+            return key_line
     line = getattr(node, "line", None)
     return line if isinstance(line, int) else None
+
+
+def line_at(root: Any, path: str) -> int | None:
+    """The line of the deepest key or item a dotted path (``windows.pair_gap``,
+    ``combinations[3].all[1]``) reaches in parsed YAML, or None."""
+    node, line = root, None
+    for part in (p for p in re.split(r"[.\[\]]+", path) if p):
+        if isinstance(node, dict) and part in node:
+            line = line_of(node, part) or line
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            line = line_of(node) or line
+        else:
+            break
+    return line
 
 
 class Problems:

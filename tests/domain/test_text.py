@@ -1,7 +1,8 @@
-"""Reading patients' own words (issue 4): the ways they write, the labelled set, text versus codes."""
+"""Reading patients' own words: the ways they write, the labelled set, text versus codes."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +158,9 @@ def test_the_age_is_the_first_a_full_scan_of_the_text_finds(triage, parts) -> No
         filler + phrase.format(n=str(n).translate(str.maketrans("0123456789", d))) for filler, phrase, n, d in parts
     )
     expected = None
-    for m in reader._age.finditer(text.lower()):
+    patterns = triage.ruleset.text_rules.age_patterns  # the reader tries them as one alternation
+    every_age = re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+    for m in every_age.finditer(text.lower()):
         value = next(g for g in m.groups() if g is not None)
         if 0 < int(value) <= 120:
             expected = value

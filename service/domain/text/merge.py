@@ -41,6 +41,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         if value is not None
     }
     after = reader.rules.after_treatment
+    site_distance = reader.rules.windows.site_distance
 
     def read(field_name: str, text: str, own: _Draft | None) -> None:
         mentions = reader.read(text)
@@ -87,7 +88,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     used.add(k)
             elif m.kind == "treatment" and m.assertion == PRESENT:
                 if all(t.code != m.code for t in treatments) and len(treatments) < _MAX_ITEMS:
-                    treatments.append(TreatmentRequest(m.code, _nearest_site(m, mentions)))
+                    treatments.append(TreatmentRequest(m.code, _nearest_site(m, mentions, site_distance)))
                 used.add(k)
             elif m.kind in ("condition", "medication") and m.assertion == PRESENT:
                 values = conditions if m.kind == "condition" else medications
@@ -168,6 +169,9 @@ def _nearest(m: Mention, anchors: list[tuple[Mention, _Draft]]) -> _Draft | None
     return best
 
 
-def _nearest_site(m: Mention, mentions: list[Mention]) -> str:
-    sites = [x for x in mentions if x.kind == "body_site" and x.assertion == PRESENT and abs(x.first - m.last) <= 4]
+def _nearest_site(m: Mention, mentions: list[Mention], distance: int) -> str:
+    """The body site nearest a requested treatment, at most ``distance`` words from its last word."""
+    sites = [
+        x for x in mentions if x.kind == "body_site" and x.assertion == PRESENT and abs(x.first - m.last) <= distance
+    ]
     return min(sites, key=lambda x: abs(x.first - m.last)).code if sites else ""

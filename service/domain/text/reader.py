@@ -17,9 +17,6 @@ from ..mentions import HISTORICAL, NEGATED, PRESENT, Mention
 from .rules import KINDS, TextRules
 from .tokens import WORD, Tokens, TypoIndex, has_digit, lower_text, normalize_word, scan, singular, token_at
 
-_NEGATION_WINDOW = 3  # tokens between a negation cue and the first mention it negates
-# An age pattern of rules/text.yaml starts at most this many words before its number.
-_AGE_WORDS_BEFORE = 3
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(mm|millimet(?:er|re)s?|cm|centimet(?:er|re)s?)\b")
 _FUNCTION_WORDS = frozenset(
     "is are was were be been has have had do does did it its this that there the a an to of in on at for with "
@@ -79,6 +76,20 @@ class TextReader:
 
     def _phrase(self, text: str) -> tuple[str, ...]:
         return tuple(normalize_word(w, self.rules.spelling) for w in WORD.findall(text.lower()))
+
+    @property
+    def typos(self) -> TypoIndex:
+        """The typo index; a reader for comparison may stand another in its place."""
+        return self._typos
+
+    @typos.setter
+    def typos(self, index: TypoIndex) -> None:
+        self._typos = index
+
+    def forget(self) -> None:
+        """Drops what earlier texts left in the caches (benchmarks time each text afresh)."""
+        self._word_cache.clear()
+        self._typos.forget()
 
     def tokens(self, text: str) -> tuple[Tokens, list[int]]:
         """Normalised tokens, and the clause number of each (clauses end at . ! ? ; : and at
@@ -140,6 +151,7 @@ class TextReader:
         """Mentions a negation cue reaches: the first within a few words of the cue, then a list
         that carries on ("no fever, chills or rash") until a word that is not a list word."""
         out: set[int] = set()
+        reach = self.rules.windows.negation_reach
         for start, end, hits in cues:
             if ("negation", "before") not in hits:
                 continue
@@ -149,7 +161,7 @@ class TextReader:
                     continue
                 gap = words[previous_end : m.first]
                 if previous_end == end:
-                    if m.first - end > _NEGATION_WINDOW:
+                    if m.first - end > reach:
                         break
                 elif not all(w in self.rules.list_words for w in gap):
                     break
@@ -162,7 +174,7 @@ class TextReader:
         return _longest_matches(words, self._trie, clause)
 
     def _apart(self, words: list[str], tokens: Tokens, clause: list[int], mentions: list[Mention]) -> list[Mention]:
-        """Adds two-word phrases whose words stand apart (up to two words between) or reversed.
+        """Adds two-word phrases whose words stand apart (up to ``windows.pair_gap`` words between) or reversed.
 
         Such a pair may take over a one-word mention ("tongue ... swelling" is more than
         "swelling"), never part of a longer phrase.
@@ -173,11 +185,12 @@ class TextReader:
         out: list[Mention] = []
         pairs = self._pairs
         n = len(words)
+        stop = self.rules.windows.pair_gap + 2  # j < i + stop: at most pair_gap words between i and j
         for i, w in enumerate(words):
             partners = pairs.get(w)
             if partners is None or i in taken:
                 continue
-            for j in range(i + 1, min(i + 4, n)):
+            for j in range(i + 1, min(i + stop, n)):
                 hits = partners.get(words[j])
                 if hits is None or j in taken or clause[j] != clause[i]:
                     continue
@@ -225,6 +238,7 @@ class TextReader:
                     break
                 node = node.get(words[j])
         have = {(m.kind, m.code, clause[m.first]) for m in mentions if clause}
+        slack = self.rules.windows.combination_slack
         out = []
         for c, groups in found.items():
             kind, code, within, _ = self.rules.combinations[c]
@@ -239,7 +253,7 @@ class TextReader:
                     match.append(min(near, key=lambda o: abs(o[0] - first[0])))
                 else:
                     lo, hi = min(m[0] for m in match), max(m[1] for m in match)
-                    if hi - lo <= within + 3:
+                    if hi - lo <= within + slack:
                         # Already read in other words: the span still shadows the vaguer words in it.
                         known = (kind, code, clause[lo]) in have
                         negated = any(words[k] in self._negation_words for k in range(lo, hi + 1))
@@ -307,11 +321,12 @@ class TextReader:
             return []
         starts, ends, words = tokens.starts, tokens.ends, tokens.words
         tried: set[int] = set()
+        words_before = self.rules.windows.age_words_before
         resume = 0  # like a scan: a match that gave no age is not looked into again
         for k in range(len(words)):
             if not words[k][:1].isdigit():
                 continue
-            for i in range(max(0, k - _AGE_WORDS_BEFORE), k + 1):
+            for i in range(max(0, k - words_before), k + 1):
                 # A word starts a pattern; so does the part after an apostrophe ("x'i am 40").
                 apostrophe = max(lower.find("'", starts[i], ends[i]), lower.find("’", starts[i], ends[i]))
                 for at in (starts[i], apostrophe + 1) if apostrophe > 0 else (starts[i],):
@@ -333,6 +348,7 @@ class TextReader:
         if not clause or m.assertion != PRESENT:
             return m  # already decided (a phrase read across a negation)
         kinds = [(0, "negation")] if negated else []  # the cues that reach this mention
+        after_reach = self.rules.windows.after_cue_reach
         for start, end, hits in cues:
             if clause[start] != clause[m.first] and clause[start] != clause[m.last]:
                 continue
@@ -343,7 +359,7 @@ class TextReader:
                     if self._reaches(cue_type, end, m.first, words, clause):
                         kinds.append((m.first - end, cue_type))
                 elif direction == "after" and start > m.last and clause[start] == clause[m.last]:
-                    if start - m.last <= 6:
+                    if start - m.last <= after_reach:
                         kinds.append((start - m.last, cue_type))
         if not kinds:
             return m
@@ -369,7 +385,7 @@ class TextReader:
         if cue_type == "other_person":
             return not any(w in self.rules.first_person for w in between)
         if cue_type == "treatment_done":
-            return target - cue_end <= 3
+            return target - cue_end <= self.rules.windows.treatment_done_reach
         return True
 
 
@@ -433,9 +449,11 @@ def _longest_matches(words: list[str], trie: dict[str, Any], clause: list[int]) 
 
 
 def _age_mention(m: re.Match[str], tokens: Tokens) -> Mention | None:
-    """The age an age pattern matched, if it is one (1 to 120 years)."""
-    group = next(g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None)
-    if not 0 < int(m.group(group)) <= 120:
+    """The age an age pattern matched, if it is one (1 to 120 years, in digits: a pattern of
+    rules/text.yaml may have an optional group, or one that takes more than digits)."""
+    group = next((g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None), 0)
+    value = m.group(group) if group else ""
+    if not value.isdecimal() or not 0 < int(value) <= 120:
         return None
     first = token_at(tokens, m.start(group))
     return Mention("patient_fact", "age_years", m.start(group), m.end(group), PRESENT, m.group(group), first, first)

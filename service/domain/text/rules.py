@@ -1,18 +1,77 @@
-"""The text-reading rules: ``rules/text.yaml`` parsed, checked against the catalog, normalised."""
+"""The text-reading rules: ``rules/text.yaml`` parsed, checked against the catalog, normalised.
+
+The file is read strictly: every key must be known, every required key present and every value
+of the type its key takes. Each section and each list entry is checked on its own, so one pass
+reports every problem, each naming the entry (``combinations[3].within``) and the line of the
+mapping or list that holds it (a string or number has no line of its own). The keys and what
+each holds: docs/text-reading.md.
+"""
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..catalog import Catalog
-from ..errors import Problems, RulesError
+from ..errors import Problems, RulesError, line_at, line_of
 from .tokens import WORD, normalize_word
 
 KINDS = ("concern", "finding", "body_site", "condition", "medication", "treatment")
 CUE_TYPES = ("negation", "hypothetical", "historical", "other_person", "treatment_done")
+DIRECTIONS = ("before", "after")
+PATIENT_FACTS = ("pregnant", "breastfeeding")
+VENUE_KEYS = ("MED_SPA", "DERMATOLOGY_PRACTICE", "supervised")
+WINDOW_NAMES = (
+    "negation_reach",
+    "after_cue_reach",
+    "treatment_done_reach",
+    "pair_gap",
+    "combination_slack",
+    "site_distance",
+    "age_words_before",
+)
+# The reader cannot decide how a mention is asserted without these.
+REQUIRED_KEYS = (*CUE_TYPES, "list_words", "terminators", "first_person", "windows")
+# Each of these adds something read; left out, nothing of that kind is read.
+OPTIONAL_KEYS = (
+    "spelling",
+    "history_condition",
+    "after_treatment",
+    "patient_facts",
+    "venue",
+    "age",
+    "idioms",
+    "lesion_findings",
+    "lesion_concerns",
+    "combinations",
+    "sizes",
+    "derive",
+    "complication_concern",
+)
+KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
+
+T = TypeVar("T")
+
+_SPELLING_WORD = re.compile(r"[a-z0-9]+")  # as a word is looked up: apostrophes and accents gone
+_PHRASE = "must be a phrase (a string with at least one word)"
+_WORDS = "must be a whole number of words, 0 or more"
+
+
+@dataclass(frozen=True)
+class Windows:
+    """How far the cue rules reach, in words (``windows`` of ``rules/text.yaml``)."""
+
+    negation_reach: int  # words at most between a negation cue and the first mention it negates
+    after_cue_reach: int  # an "after" cue starts at most this many words after its mention's last word
+    treatment_done_reach: int  # words at most between a treatment_done cue and the treatment
+    pair_gap: int  # words at most between the two words of a two-word phrase read apart
+    combination_slack: int  # words a combination's whole span may exceed its ``within``
+    site_distance: int  # words at most between a requested treatment's last word and its body site
+    age_words_before: int  # an age pattern starts at most this many words before its number
 
 
 @dataclass(frozen=True)
@@ -27,6 +86,7 @@ class TextRules:
     first_person: frozenset[str]
     fact_phrases: Mapping[tuple[str, ...], tuple[tuple[str, str, str], ...]]  # phrase -> ((kind, code, value),)
     age_patterns: tuple[re.Pattern[str], ...]
+    windows: Windows
     # (kind, code, within, groups): every group (a set of phrases) within `within` words of one clause
     combinations: tuple[tuple[str, str, int, tuple[frozenset[tuple[str, ...]], ...]], ...] = ()
     sizes: tuple[tuple[str, float], ...] = ()  # (finding, minimum millimetres)
@@ -39,114 +99,383 @@ class TextRules:
 
     @classmethod
     def from_data(cls, file: str, data: Any, catalog: Catalog, problems: Problems | None = None) -> TextRules | None:
-        """Parse ``rules/text.yaml``; problems go to ``problems`` (None returned), else they raise."""
+        """Parse ``rules/text.yaml``: every problem goes to ``problems``, in line order, and None is
+        returned; without ``problems``, they raise together."""
+        parser = _Parser(file, catalog, data)
+        rules = parser.parse(data)
         collect = problems if problems is not None else Problems()
-        with collect.entry(data):
-            return cls._parse(file, data, catalog)
+        collect.errors.extend(sorted(parser.problems, key=_line_key))
         if problems is None:
             collect.check()
+        return rules
+
+
+def _line_key(problem: RulesError) -> int:
+    return problem.line or 0
+
+
+def _count(value: Any) -> bool:
+    """A whole number, 0 or more (YAML's true and false are not numbers)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
-    @classmethod
-    def _parse(cls, file: str, data: Any, catalog: Catalog) -> TextRules:
+
+def _did_you_mean(keys: list[Any], known: tuple[str, ...]) -> str:
+    guesses = [g for k in keys if isinstance(k, str) for g in difflib.get_close_matches(k, known, n=1, cutoff=0.75)]
+    return f"did you mean {', '.join(repr(g) for g in guesses)}?" if guesses else ""
+
+
+class _Parser:
+    """One pass over the parsed file; each problem is recorded and the pass goes on."""
+
+    def __init__(self, file: str, catalog: Catalog, top: Any) -> None:
+        self.file = file
+        self.catalog = catalog
+        self.top = top
+        self.problems: list[RulesError] = []
+        self.spelling: dict[str, str] = {}
+
+    def fail(self, where: str, message: str, *nodes: Any) -> None:
+        """A problem at ``where``, on the line of the first of ``nodes`` (else of the file) that has one."""
+        line = line_at(self.top, where) if where else None
+        for node in (*nodes, self.top):
+            if line is not None:
+                break
+            line = line_of(node)
+        self.problems.append(RulesError(self.file, f"{where}: {message}" if where else message, line=line))
+
+    def keys(self, raw: dict[Any, Any], where: str, known: tuple[str, ...], required: tuple[str, ...]) -> bool:
+        """Whether the mapping has only known keys and every required one."""
+        unknown = sorted((k for k in raw if k not in known), key=str)
+        if unknown:
+            guess = _did_you_mean(unknown, known)
+            message = f"unknown key(s) {unknown} (known: {', '.join(sorted(known))})"
+            self.fail(where, f"{message}; {guess}" if guess else message, raw)
+        missing = [k for k in required if k not in raw]
+        if missing:
+            self.fail(where, f"missing required key(s) {missing}", raw)
+        return not unknown and not missing
+
+    def code(self, kind: str, value: Any, where: str, *nodes: Any) -> bool:
+        if not isinstance(value, str):
+            self.fail(where, f"must be a {kind} code", *nodes)
+            return False
+        if value not in self.catalog.codes(kind):
+            self.fail(where, f"unknown {kind} code {value!r}", *nodes)
+            return False
+        return True
+
+    def codes(self, kind: str, raw: Any, where: str, *nodes: Any) -> list[str] | None:
+        """A list of codes of one kind, or None when any is wrong."""
+        if not isinstance(raw, list):
+            self.fail(where, f"must be a list of {kind} codes", raw, *nodes)
+            return None
+        good = [self.code(kind, c, f"{where}[{i}]", raw, *nodes) for i, c in enumerate(raw)]
+        return [str(c) for c in raw] if all(good) else None
+
+    def phrase(self, value: Any, where: str, *nodes: Any) -> tuple[str, ...] | None:
+        words = WORD.findall(value.lower()) if isinstance(value, str) else []
+        if not words:
+            self.fail(where, _PHRASE, *nodes)
+            return None
+        return tuple(normalize_word(w, self.spelling) for w in words)
+
+    def phrases(self, raw: Any, where: str, *nodes: Any, at_least_one: bool = False) -> list[tuple[str, ...]] | None:
+        """A list of phrases, or None when it or any phrase is wrong."""
+        if not isinstance(raw, list) or (at_least_one and not raw):
+            self.fail(
+                where,
+                "must be a non-empty list of phrases" if at_least_one else "must be a list of phrases",
+                raw,
+                *nodes,
+            )
+            return None
+        out = [self.phrase(p, f"{where}[{i}]", raw, *nodes) for i, p in enumerate(raw)]
+        return [p for p in out if p is not None] if all(p is not None for p in out) else None
+
+    def words(self, key: str, raw: Any) -> frozenset[str]:
+        """A list of single words (list_words, terminators, first_person)."""
+        if not isinstance(raw, list):
+            self.fail(key, "must be a list of lower-case words", raw)
+            return frozenset()
+        out = set()
+        for i, w in enumerate(raw):
+            if isinstance(w, str) and WORD.fullmatch(w):
+                out.add(normalize_word(w, self.spelling))
+            else:
+                self.fail(f"{key}[{i}]", "must be one lower-case word", raw)
+        return frozenset(out)
+
+    def mapping(self, key: str, raw: Any, what: str) -> dict[Any, Any]:
+        if isinstance(raw, dict):
+            return raw
+        self.fail(key, f"must be a mapping of {what}", raw)
+        return {}
+
+    def parse(self, data: Any) -> TextRules | None:
         if not isinstance(data, dict):
-            raise RulesError(file, "must be a mapping")
-        spelling = {str(k): str(v) for k, v in (data.get("spelling") or {}).items()}
+            self.fail("", "must be a mapping of the keys in docs/text-reading.md", data)
+            return None
+        for key in data:
+            if key not in KEYS:
+                guess = _did_you_mean([key], KEYS)
+                self.fail("", f"unknown key {key!r} ({guess or 'known: ' + ', '.join(sorted(KEYS))})", data[key], data)
+        missing = [k for k in REQUIRED_KEYS if k not in data]
+        if missing:
+            self.fail("", f"missing required key(s) {missing}", data)
 
-        def phrase(text: Any, where: str) -> tuple[str, ...]:
-            if not isinstance(text, str) or not text.strip():
-                raise RulesError(file, f"{where}: phrases must be non-empty strings")
-            return tuple(normalize_word(w, spelling) for w in WORD.findall(text.lower()))
-
+        self.spelling = self.parse_spelling(data["spelling"]) if "spelling" in data else {}
         cues: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         for cue_type in CUE_TYPES:
-            section = data.get(cue_type)
-            if not isinstance(section, dict) or not set(section) <= {"before", "after"}:
-                raise RulesError(file, f"'{cue_type}' needs 'before' and/or 'after' lists")
-            for direction, phrases in section.items():
-                for p in phrases or []:
-                    cues.setdefault(phrase(p, f"{cue_type}.{direction}"), []).append((cue_type, direction))
-        after = data.get("after_treatment") or {}
-        for treatment, finding in after.items():
-            if treatment not in catalog.codes("treatment") or finding not in catalog.codes("finding"):
-                raise RulesError(file, f"after_treatment: unknown code in {treatment!r}: {finding!r}")
+            if cue_type in data:
+                self.parse_cues(cue_type, data[cue_type], cues)
+        after = self.pairs("after_treatment", data, "treatment", "finding")
+        history = self.pairs("history_condition", data, "concern", "condition")
+        list_words = self.words("list_words", data["list_words"]) if "list_words" in data else frozenset()
+        terminators = self.words("terminators", data["terminators"]) if "terminators" in data else frozenset()
+        first_person = self.words("first_person", data["first_person"]) if "first_person" in data else frozenset()
         facts: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
-        for code, phrases in (data.get("patient_facts") or {}).items():
-            if code not in ("pregnant", "breastfeeding"):
-                raise RulesError(file, f"patient_facts: unknown fact {code!r}")
-            for p in phrases:
-                facts.setdefault(phrase(p, f"patient_facts.{code}"), []).append(("patient_fact", code, "true"))
-        for key, phrases in (data.get("venue") or {}).items():
-            if key not in ("MED_SPA", "DERMATOLOGY_PRACTICE", "supervised"):
-                raise RulesError(file, f"venue: unknown key {key!r}")
-            fact = (
-                ("venue_fact", "medical_supervision", "true")
-                if key == "supervised"
-                else ("venue_fact", "venue_kind", key)
-            )
-            for p in phrases:
-                facts.setdefault(phrase(p, f"venue.{key}"), []).append(fact)
-        try:
-            ages = tuple(re.compile(p) for p in data.get("age") or [])
-            if any(p.groups != 1 for p in ages):
-                raise RulesError(file, "age: each pattern needs exactly one group, the age")
-        except re.error as exc:
-            raise RulesError(file, f"age: invalid pattern ({exc})") from None
+        if "patient_facts" in data:
+            self.parse_facts("patient_facts", data["patient_facts"], PATIENT_FACTS, facts)
+        if "venue" in data:
+            self.parse_facts("venue", data["venue"], VENUE_KEYS, facts)
+        ages = self.parse_ages(data["age"]) if "age" in data else ()
+        idioms = self.phrases(data["idioms"], "idioms") if "idioms" in data else []
+        lesion_findings = (
+            self.codes("finding", data["lesion_findings"], "lesion_findings") if "lesion_findings" in data else []
+        )
+        lesion_concerns = (
+            self.codes("concern", data["lesion_concerns"], "lesion_concerns") if "lesion_concerns" in data else []
+        )
+        combinations = self.entries("combinations", data, self.combination)
+        sizes = self.entries("sizes", data, self.size)
+        derive = self.entries("derive", data, self.derived)
+        complication = ""
+        if "complication_concern" in data and self.code(
+            "concern", data["complication_concern"], "complication_concern"
+        ):
+            complication = data["complication_concern"]
+        windows = self.parse_windows(data["windows"]) if "windows" in data else None
 
-        def words(key: str) -> frozenset[str]:
-            return frozenset(normalize_word(w, spelling) for w in data.get(key) or [])
-
-        combinations = []
-        for i, raw in enumerate(data.get("combinations") or []):
-            where = f"combinations[{i}]"
-            kind = "finding" if "finding" in raw else "concern"
-            code = raw.get(kind)
-            if code not in catalog.codes(kind):
-                raise RulesError(file, f"{where}: unknown {kind} code {code!r}")
-            groups = raw.get("all")
-            if not isinstance(groups, list) or len(groups) < 2 or not isinstance(raw.get("within"), int):
-                raise RulesError(file, f"{where}: needs 'within' (words) and 'all' (two or more phrase lists)")
-            combinations.append(
-                (kind, code, raw["within"], tuple(frozenset(phrase(str(p), where) for p in g) for g in groups))
-            )
-        sizes = []
-        for raw in data.get("sizes") or []:
-            if raw.get("finding") not in catalog.codes("finding"):
-                raise RulesError(file, f"sizes: unknown finding {raw.get('finding')!r}")
-            sizes.append((raw["finding"], float(raw["min_mm"])))
-        derive = []
-        for raw in data.get("derive") or []:
-            codes = [*raw.get("all", []), raw.get("add")]
-            if not all(c in catalog.codes("finding") for c in codes):
-                raise RulesError(file, f"derive: unknown finding in {codes}")
-            derive.append((frozenset(raw["all"]), raw["add"], frozenset(raw.get("drop") or ())))
-        history = dict(data.get("history_condition") or {})
-        for concern, condition in history.items():
-            if concern not in catalog.codes("concern") or condition not in catalog.codes("condition"):
-                raise RulesError(file, f"history_condition: unknown code in {concern!r}: {condition!r}")
-        lesion_findings = frozenset(data.get("lesion_findings") or ())
-        lesion_concerns = frozenset(data.get("lesion_concerns") or ())
-        if not lesion_findings <= set(catalog.codes("finding")) or not lesion_concerns <= set(catalog.codes("concern")):
-            raise RulesError(file, "lesion_findings / lesion_concerns: unknown code")
-        complication = data.get("complication_concern", "")
-        if complication and complication not in catalog.codes("concern"):
-            raise RulesError(file, f"complication_concern: unknown concern {complication!r}")
-
-        return cls(
-            spelling=spelling,
+        if self.problems or windows is None:
+            return None
+        return TextRules(
+            spelling=self.spelling,
             cues={k: tuple(v) for k, v in cues.items()},
-            after_treatment=dict(after),
-            list_words=words("list_words"),
-            terminators=words("terminators"),
-            first_person=words("first_person"),
+            after_treatment=after,
+            list_words=list_words,
+            terminators=terminators,
+            first_person=first_person,
             fact_phrases={k: tuple(v) for k, v in facts.items()},
             age_patterns=ages,
+            windows=windows,
             combinations=tuple(combinations),
             sizes=tuple(sizes),
             derive=tuple(derive),
             complication_concern=complication,
             history_condition=history,
-            idioms=frozenset(phrase(p, "idioms") for p in data.get("idioms") or ()),
-            lesion_findings=lesion_findings,
-            lesion_concerns=lesion_concerns,
+            idioms=frozenset(idioms or ()),
+            lesion_findings=frozenset(lesion_findings or ()),
+            lesion_concerns=frozenset(lesion_concerns or ()),
+        )
+
+    def parse_spelling(self, raw: Any) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for k, v in self.mapping("spelling", raw, "one spelling to another (colour: color)").items():
+            if (
+                isinstance(k, str)
+                and isinstance(v, str)
+                and _SPELLING_WORD.fullmatch(k)
+                and _SPELLING_WORD.fullmatch(v)
+            ):
+                out[k] = v
+            else:
+                self.fail(f"spelling.{k}", "must map one lower-case word to another", raw)
+        return out
+
+    def parse_cues(self, cue_type: str, raw: Any, cues: dict[tuple[str, ...], list[tuple[str, str]]]) -> None:
+        if not isinstance(raw, dict):
+            self.fail(cue_type, "must be a mapping with 'before' and/or 'after' lists of phrases", raw)
+            return
+        self.keys(raw, cue_type, DIRECTIONS, ())
+        if not any(d in raw for d in DIRECTIONS):
+            self.fail(cue_type, "needs 'before' and/or 'after' (lists of phrases)", raw)
+        for direction, phrases in raw.items():
+            if direction in DIRECTIONS:
+                for key in self.phrases(phrases, f"{cue_type}.{direction}", raw) or ():
+                    cues.setdefault(key, []).append((cue_type, str(direction)))
+
+    def pairs(self, key: str, data: dict[Any, Any], from_kind: str, to_kind: str) -> dict[str, str]:
+        """A mapping of one code to another (after_treatment, history_condition)."""
+        if key not in data:
+            return {}
+        raw = data[key]
+        out: dict[str, str] = {}
+        for a, b in self.mapping(key, raw, f"{from_kind} code to {to_kind} code").items():
+            good_a = self.code(from_kind, a, key, raw)
+            good_b = self.code(to_kind, b, f"{key}.{a}", raw)
+            if good_a and good_b:
+                out[a] = b
+        return out
+
+    def parse_facts(
+        self, key: str, raw: Any, known: tuple[str, ...], facts: dict[tuple[str, ...], list[tuple[str, str, str]]]
+    ) -> None:
+        section = self.mapping(key, raw, f"{' or '.join(known)} to a list of phrases")
+        if section:
+            self.keys(section, key, known, ())
+        for name, phrases in section.items():
+            if name not in known:
+                continue
+            if key == "patient_facts":
+                fact = ("patient_fact", str(name), "true")
+            elif name == "supervised":
+                fact = ("venue_fact", "medical_supervision", "true")
+            else:
+                fact = ("venue_fact", "venue_kind", str(name))
+            for p in self.phrases(phrases, f"{key}.{name}", section) or ():
+                facts.setdefault(p, []).append(fact)
+
+    def parse_ages(self, raw: Any) -> tuple[re.Pattern[str], ...]:
+        if not isinstance(raw, list):
+            self.fail("age", "must be a list of regular expressions (group 1: the age)", raw)
+            return ()
+        ages: list[re.Pattern[str]] = []
+        good = True
+        for i, text in enumerate(raw):
+            where = f"age[{i}]"
+            if not isinstance(text, str):
+                self.fail(where, "must be a regular expression (a string)", raw)
+                good = False
+                continue
+            try:
+                pattern = re.compile(text)
+            except (re.error, OverflowError, RecursionError) as exc:
+                self.fail(where, f"invalid regular expression ({exc})", raw)
+                good = False
+                continue
+            if pattern.groups != 1:
+                self.fail(where, f"needs exactly one group, the age (has {pattern.groups})", raw)
+                good = False
+                continue
+            ages.append(pattern)
+        if good and ages:
+            try:  # the reader scans them as one alternation: group names or global flags may clash
+                re.compile("|".join(f"(?:{p.pattern})" for p in ages))
+            except (re.error, OverflowError, RecursionError) as exc:
+                self.fail("age", f"the patterns do not combine into one alternation ({exc})", raw)
+        return tuple(ages)
+
+    def entries(self, key: str, data: dict[Any, Any], parse: Callable[[dict[Any, Any], str], T | None]) -> list[T]:
+        """A list section whose entries are mappings, each parsed on its own; the sound ones."""
+        if key not in data:
+            return []
+        raw = data[key]
+        if not isinstance(raw, list):
+            self.fail(key, "must be a list of mappings", raw)
+            return []
+        out: list[T] = []
+        for i, item in enumerate(raw):
+            where = f"{key}[{i}]"
+            if not isinstance(item, dict):
+                self.fail(where, "must be a mapping", item, raw)
+                continue
+            entry = parse(item, where)
+            if entry is not None:
+                out.append(entry)
+        return out
+
+    def combination(
+        self, raw: dict[Any, Any], where: str
+    ) -> tuple[str, str, int, tuple[frozenset[tuple[str, ...]], ...]] | None:
+        good = self.keys(raw, where, ("all", "concern", "finding", "within"), ("all", "within"))
+        kinds = [k for k in ("finding", "concern") if k in raw]
+        if len(kinds) != 1:
+            self.fail(where, "needs one of 'finding' or 'concern', the code it reads as", raw)
+            good = False
+        else:
+            good = self.code(kinds[0], raw[kinds[0]], f"{where}.{kinds[0]}", raw) and good
+        within = raw.get("within")
+        if "within" in raw and not _count(within):
+            self.fail(f"{where}.within", _WORDS, raw)
+            good = False
+        groups: list[frozenset[tuple[str, ...]]] = []
+        if "all" in raw:
+            parts = raw["all"]
+            if not isinstance(parts, list) or len(parts) < 2:
+                self.fail(f"{where}.all", "must be a list of two or more lists of phrases", parts, raw)
+                good = False
+            else:
+                for g, part in enumerate(parts):
+                    phrases = self.phrases(part, f"{where}.all[{g}]", parts, raw, at_least_one=True)
+                    if phrases is None:
+                        good = False
+                    else:
+                        groups.append(frozenset(phrases))
+        if not good or not isinstance(within, int):
+            return None
+        return (kinds[0], str(raw[kinds[0]]), within, tuple(groups))
+
+    def size(self, raw: dict[Any, Any], where: str) -> tuple[str, float] | None:
+        good = self.keys(raw, where, ("finding", "min_mm"), ("finding", "min_mm"))
+        if "finding" in raw:
+            good = self.code("finding", raw["finding"], f"{where}.finding", raw) and good
+        min_mm = _number(raw.get("min_mm"))
+        if "min_mm" in raw:
+            if min_mm is None:
+                self.fail(f"{where}.min_mm", "must be a number", raw)
+            elif min_mm < 0:
+                self.fail(f"{where}.min_mm", "must not be negative", raw)
+        if not good or min_mm is None or min_mm < 0:
+            return None
+        return (str(raw["finding"]), min_mm)
+
+    def derived(self, raw: dict[Any, Any], where: str) -> tuple[frozenset[str], str, frozenset[str]] | None:
+        good = self.keys(raw, where, ("add", "all", "drop"), ("add", "all"))
+        together: list[str] | None = None
+        if "all" in raw:
+            together = self.codes("finding", raw["all"], f"{where}.all", raw)
+            if together is not None and not together:
+                self.fail(f"{where}.all", "must name at least one finding", raw["all"], raw)
+                together = None
+        if "add" in raw:
+            good = self.code("finding", raw["add"], f"{where}.add", raw) and good
+        drop = self.codes("finding", raw["drop"], f"{where}.drop", raw) if "drop" in raw else []
+        if not good or together is None or drop is None:
+            return None
+        return (frozenset(together), str(raw["add"]), frozenset(drop))
+
+    def parse_windows(self, raw: Any) -> Windows | None:
+        if not isinstance(raw, dict):
+            self.fail("windows", f"must be a mapping of window name to words ({', '.join(WINDOW_NAMES)})", raw)
+            return None
+        good = self.keys(raw, "windows", WINDOW_NAMES, WINDOW_NAMES)
+        values: dict[str, int] = {}
+        for name in WINDOW_NAMES:
+            if name in raw:
+                value = raw[name]
+                if _count(value):
+                    values[name] = int(value)
+                else:
+                    self.fail(f"windows.{name}", _WORDS, raw)
+                    good = False
+        if not good:
+            return None
+        return Windows(
+            negation_reach=values["negation_reach"],
+            after_cue_reach=values["after_cue_reach"],
+            treatment_done_reach=values["treatment_done_reach"],
+            pair_gap=values["pair_gap"],
+            combination_slack=values["combination_slack"],
+            site_distance=values["site_distance"],
+            age_words_before=values["age_words_before"],
         )

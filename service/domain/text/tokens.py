@@ -120,8 +120,8 @@ class TypoIndex:
     becomes that word (a symmetric-delete index over the lexicon's words)."""
 
     def __init__(self, vocabulary: frozenset[str], known: frozenset[str]):
-        self._vocabulary = vocabulary
-        self._known = known | vocabulary
+        self.vocabulary = vocabulary  # the lexicon's words: what a typo may be corrected to
+        self.known = known | vocabulary  # words never corrected
         self._deletes: dict[str, set[str]] = {}
         for word in vocabulary:
             if len(word) >= 5 and word.isalpha():
@@ -130,9 +130,13 @@ class TypoIndex:
         self._four_letter = frozenset(w for w in vocabulary if len(w) == 4 and w.isalpha())
         self._corrections: dict[str, str | None] = {}
 
+    def forget(self) -> None:
+        """Drops the corrections worked out so far (benchmarks time each text afresh)."""
+        self._corrections.clear()
+
     def correct(self, word: str) -> str:
         """The lexicon word ``word`` is a typo of, or ``word`` itself."""
-        if word in self._known or len(word) < 4 or not word.isalpha():
+        if word in self.known or len(word) < 4 or not word.isalpha():
             return word
         if word in self._corrections:
             return self._corrections[word] or word
@@ -142,7 +146,7 @@ class TypoIndex:
         else:
             candidates.update(self._deletes.get(word, ()))  # a letter missing
             for variant in deletes(word):
-                if variant in self._vocabulary:
+                if variant in self.vocabulary:
                     candidates.add(variant)  # a letter too many
                 candidates.update(
                     w for w in self._deletes.get(variant, ()) if len(w) == len(word) and one_edit(word, w)

@@ -1,0 +1,243 @@
+"""rules/text.yaml is read strictly: every problem in one pass, each file:line, never a traceback."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service.adapters.rules_files import load_ruleset, read_yaml
+from service.adapters.wordlist import english_words
+from service.config import DEFAULT_RULES_DIR
+from service.domain.errors import Problems, RulesError
+from service.domain.model import Concern, Intake
+from service.domain.text import TextReader, TextRules, merge_text
+from service.domain.text.rules import KEYS, OPTIONAL_KEYS, REQUIRED_KEYS, WINDOW_NAMES, Windows
+from service.domain.triage import Triage
+from tests.support.paths import DATA
+
+TABLE = yaml.safe_load((DATA / "text_rules_errors.yaml").read_text())["cases"]
+SHIPPED = (DEFAULT_RULES_DIR / "text.yaml").read_text()
+_SHIPPED_DATA = read_yaml(SHIPPED)
+FILE = "rules/text.yaml"
+
+
+def _broken_copy(tmp_path: Path, change: dict[str, Any]) -> Path:
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
+    for rel, text in change.get("write", {}).items():
+        (rules / rel).write_text(text)
+    replacements = change.get("replace_all", [change["replace"]] if "replace" in change else [])
+    for rel, old, new in replacements:
+        path = rules / rel
+        text = path.read_text()
+        assert old in text, f"the case's text to replace is not in {rel}: the case is stale"
+        path.write_text(text.replace(old, new, 1))
+    return rules
+
+
+def _problems(rules: Path) -> list[str]:
+    with pytest.raises(RulesError) as info:
+        load_ruleset(rules)
+    return [str(p) for p in info.value.problems]
+
+
+@pytest.mark.parametrize("case", TABLE, ids=[c["name"] for c in TABLE])
+def test_broken_text_rules_name_file_line_and_entry(case: dict[str, Any], tmp_path: Path) -> None:
+    expected = case["errors"] if "errors" in case else [case["error"]]
+    assert _problems(_broken_copy(tmp_path, case["change"])) == expected
+
+
+def test_several_problems_in_text_rules_are_all_reported_each_with_its_line(tmp_path: Path) -> None:
+    rules = _broken_copy(
+        tmp_path,
+        {
+            "replace_all": [
+                ["text.yaml", 'before: ["no", not,', "before: [no, not,"],
+                ["text.yaml", "  pair_gap: 2 ", "  pair_gap: -1 "],
+                ["text.yaml", "{finding: red_streak, within: 3,", "{finding: red_streak, whithin: 3,"],
+                [
+                    "text.yaml",
+                    "{finding: lesion_diameter_7mm_plus, min_mm: 7}",
+                    "{finding: lesion_diameter_7mm_plus, min_mm: 7mm}",
+                ],
+                ["text.yaml", "idioms: [", "idiom: ["],
+                ["text.yaml", "complication_concern: procedure_complication", "complication_concern: complication"],
+            ]
+        },
+    )
+    assert _problems(rules) == [
+        "rules/text.yaml:49: windows.pair_gap: must be a whole number of words, 0 or more",
+        "rules/text.yaml:57: negation.before[0]: must be a phrase (a string with at least one word)",
+        "rules/text.yaml:136: unknown key 'idiom' (did you mean 'idioms'?)",
+        "rules/text.yaml:155: combinations[1]: unknown key(s) ['whithin'] (known: all, concern, finding, within); "
+        "did you mean 'within'?",
+        "rules/text.yaml:155: combinations[1]: missing required key(s) ['within']",
+        "rules/text.yaml:183: sizes[0].min_mm: must be a number",
+        "rules/text.yaml:192: complication_concern: unknown concern code 'complication'",
+    ]
+
+
+def test_an_empty_text_rules_file_is_a_rules_error(tmp_path: Path) -> None:
+    _problems(_broken_copy(tmp_path, {"write": {"text.yaml": ""}}))
+
+
+def test_without_a_problems_list_every_problem_raises_together(triage: Triage) -> None:
+    data = read_yaml(SHIPPED.replace("  pair_gap: 2 ", "  pair_gap: x ").replace("idioms: [", "idiom: ["))
+    with pytest.raises(RulesError) as info:
+        TextRules.from_data(FILE, data, triage.ruleset.catalog)
+    assert [p.message for p in info.value.problems] == [
+        "windows.pair_gap: must be a whole number of words, 0 or more",
+        "unknown key 'idiom' (did you mean 'idioms'?)",
+    ]
+
+
+def test_the_shipped_keys_are_the_known_keys_and_the_windows_are_as_documented(triage: Triage) -> None:
+    data = read_yaml(SHIPPED)
+    assert set(data) == set(KEYS) and set(REQUIRED_KEYS).isdisjoint(OPTIONAL_KEYS)
+    rules = triage.ruleset.text_rules
+    assert rules is not None
+    assert rules.windows == Windows(
+        negation_reach=3,
+        after_cue_reach=6,
+        treatment_done_reach=3,
+        pair_gap=2,
+        combination_slack=3,
+        site_distance=4,
+        age_words_before=3,
+    )
+    assert [f.name for f in dataclasses.fields(Windows)] == list(WINDOW_NAMES)
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "text-reading.md").read_text()
+    for name in (*KEYS, *WINDOW_NAMES):
+        assert f"`{name}`" in docs, f"docs/text-reading.md does not describe {name}"
+
+
+@pytest.mark.parametrize("key", REQUIRED_KEYS)
+def test_a_required_key_left_out_is_a_problem(key: str, triage: Triage) -> None:
+    data = read_yaml(SHIPPED)
+    del data[key]
+    problems = Problems()
+    assert TextRules.from_data(FILE, data, triage.ruleset.catalog, problems) is None
+    assert [str(p) for p in problems.errors] == [f"rules/text.yaml:{data.line}: missing required key(s) [{key!r}]"]
+
+
+@pytest.mark.parametrize("key", OPTIONAL_KEYS)
+def test_an_optional_key_may_be_left_out(key: str, triage: Triage) -> None:
+    data = read_yaml(SHIPPED)
+    del data[key]
+    problems = Problems()
+    assert TextRules.from_data(FILE, data, triage.ruleset.catalog, problems) is not None
+    assert problems.errors == []
+
+
+# For each window, a text whose reading changes when the window is 0: the reader uses them all.
+_WINDOW_TEXTS = {
+    "negation_reach": "no really big fever",
+    "after_cue_reach": "the rash on my arm has gone",
+    "treatment_done_reach": "had a lot of botox",
+    "pair_gap": "my forehead has deep lines",
+    "combination_slack": "red patch on my leg that is now going past the pen line",
+    "site_distance": "botox on my forehead please",
+    "age_words_before": "i am 34",
+}
+
+
+@pytest.mark.parametrize("name", WINDOW_NAMES)
+def test_every_window_decides_a_reading(name: str, triage: Triage) -> None:
+    catalog, rules = triage.ruleset.catalog, triage.ruleset.text_rules
+    assert rules is not None and triage.reader is not None
+    narrow = dataclasses.replace(rules, windows=dataclasses.replace(rules.windows, **{name: 0}))
+    reader = TextReader(catalog, narrow, english_words())
+    text = _WINDOW_TEXTS[name]
+    intake = Intake(channel="TELEHEALTH_INTAKE", free_text=text)
+    assert merge_text(intake, triage.reader, catalog) != merge_text(intake, reader, catalog), text
+
+
+# Any YAML value in any place of any section: a clean load or RulesError problems, never a traceback.
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 12)
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=12)
+    | st.sampled_from(["no", "red", "mole", "after_filler", "dermal_filler", "acne", "(\\d+)", "(", "(?P<a>1)", ""])
+)
+_KEY_NAMES = st.sampled_from([*KEYS, *WINDOW_NAMES, "before", "after", "finding", "concern", "within", "all",
+                              "min_mm", "add", "drop", "pregnant", "MED_SPA", "supervised", "mole"])  # fmt: skip
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(_KEY_NAMES | st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _replace_somewhere(data: Any, path: list[int], value: Any) -> Any:
+    """``value`` in place of the entry ``path`` leads to (each step picks a key or an index), or of ``data``."""
+    if not path or not isinstance(data, (dict, list)) or not data:
+        return value
+    if isinstance(data, dict):
+        key = list(data)[path[0] % len(data)]
+        data[key] = _replace_somewhere(data[key], path[1:], value)
+    else:
+        index = path[0] % len(data)
+        data[index] = _replace_somewhere(data[index], path[1:], value)
+    return data
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    key=st.sampled_from([*KEYS, "extra"]),
+    path=st.lists(st.integers(0, 50), max_size=3),
+    value=_VALUES,
+)
+def test_any_value_anywhere_loads_or_gives_rules_problems(
+    triage: Triage, key: str, path: list[int], value: Any
+) -> None:
+    data = copy.deepcopy(_SHIPPED_DATA)  # with the lines of its mappings and lists
+    data[key] = _replace_somewhere(data.get(key), path, value)
+    problems = Problems()
+    rules = TextRules.from_data(FILE, data, triage.ruleset.catalog, problems)
+    assert (rules is None) == bool(problems.errors)
+    assert all(p.file == FILE and p.line is not None for p in problems.errors)
+    if rules is not None:  # what loads, reads
+        reader = TextReader(triage.ruleset.catalog, rules, ("fever", "rash"))
+        for text in ("no fever, but I'm 34 and my 8mm mole on my arm has grown", "had botox 2 days ago, now blisters"):
+            merge_text(Intake(channel="TELEHEALTH_INTAKE", free_text=text), reader, triage.ruleset.catalog)
+
+
+# Values that load but are odd: huge windows, age patterns with an optional group or one that
+# takes more than digits. What loads is read without failing.
+_ODD_AGES = st.lists(
+    st.sampled_from(["(\\d*)", "()", "(x)?", "(\\w+)", "(.)", "(\\d+)?y", "(²)", "(\\d{1,3})"]), max_size=3
+)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    windows=st.fixed_dictionaries({n: st.integers(0, 8) | st.integers(0, 10**30) for n in WINDOW_NAMES}),
+    ages=_ODD_AGES,
+    within=st.integers(0, 10**20),
+    min_mm=st.floats(0, 1e300),
+    text=st.text(max_size=80) | st.sampled_from(["i am 34 with a 8mm mole", "age x 40 ² ²", "had botox 2 days ago"]),
+)
+def test_odd_values_that_load_are_read_without_failing(
+    triage: Triage, windows: dict[str, int], ages: list[str], within: int, min_mm: float, text: str
+) -> None:
+    data = copy.deepcopy(_SHIPPED_DATA)
+    data["windows"], data["age"] = windows, ages
+    data["combinations"][0]["within"], data["sizes"][0]["min_mm"] = within, min_mm
+    rules = TextRules.from_data(FILE, data, triage.ruleset.catalog)
+    assert rules is not None and rules.windows == Windows(**windows)
+    reader = TextReader(triage.ruleset.catalog, rules, ("fever",))
+    intake = Intake(channel="TELEHEALTH_INTAKE", free_text=text, concerns=(Concern(text=text or "x"),))
+    merge_text(intake, reader, triage.ruleset.catalog)
