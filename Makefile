@@ -16,7 +16,7 @@ bench: $(STAMP)  ## every benchmark, with tables (bench/README.md); add the soak
 	$(BIN)/python -m bench $(ARGS)
 
 properties-long: $(STAMP)  ## the property tests with 5,000 examples each (minutes)
-	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/test_properties.py
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/domain/test_properties.py
 
 fuzz-long: $(STAMP)  ## hostile requests and raw bytes over a real channel, 5,000 of each, with a tally (minutes)
 	$(BIN)/python -m tests.support.fuzz --examples 5000
@@ -51,7 +51,7 @@ lint: $(STAMP)  ## buf lint, ruff, mypy, lint-imports (the layers), hadolint
 	$(BIN)/ruff check service tests bench tools
 	$(BIN)/ruff format --check service tests bench tools
 	$(BIN)/mypy service
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/hadolint Dockerfile
 
 clean:

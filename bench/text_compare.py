@@ -2,7 +2,7 @@
 
     make text-compare      # installs the optional [compare] packages, then runs this
 
-A. dermtriage reader: the service's own (service/core/text.py). Standard library: a phrase
+A. dermtriage reader: the service's own (service/domain/text/). Standard library: a phrase
    dictionary over the catalog synonyms, longest match first, one-edit typo correction of
    words no English dictionary knows (SymSpell-style delete index), ConText-style cues.
 B. pyahocorasick + rapidfuzz: the same cues, an Aho-Corasick automaton for the phrases and

@@ -15,7 +15,7 @@ from typing import Any
 
 # Exit codes of ``python -m service`` (README "Exit codes").
 EXIT_OK = 0
-EXIT_FAILED = 1  # the service failed while running: workers kept dying, or one had to be killed; unhealthy
+EXIT_FAILED = 1  # the service failed while running (workers kept dying, one had to be killed), unhealthy, or an unexpected error
 EXIT_USAGE = 2  # a bad flag or setting (named), an unreadable or invalid request file
 EXIT_RULES = 3  # the rules folder is invalid: every problem is printed with file and line
 EXIT_CANNOT_LISTEN = 4  # the port is taken, or not an address of this machine
@@ -42,6 +42,7 @@ def default_rules_dir() -> Path:
 
 
 DEFAULT_RULES_DIR = default_rules_dir()
+MAX_PORT = 65535
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,19 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
 def problems(config: Config) -> list[str]:
     """What is wrong with a combination of settings, each naming its flag."""
     out = []
+    for flag, value in (("--port", config.port), ("--health-port", config.health_port)):
+        if value is not None and not 0 <= value <= MAX_PORT:
+            out.append(f"{flag}: must be a port number from 0 to {MAX_PORT}")
+    for flag, count in (
+        ("--threads", config.threads),
+        ("--workers", config.workers),
+        ("--max-in-flight", config.max_in_flight),
+    ):
+        if count < 1:
+            out.append(f"{flag}: must be 1 or more")
+    for flag, seconds in (("--grace", config.grace), ("--max-connection-age", config.max_connection_age)):
+        if not seconds >= 0:  # also refuses nan
+            out.append(f"{flag}: must be 0 or more seconds")
     if config.health_port is not None and config.health_port != 0 and config.health_port == config.port:
         # Workers share ports with SO_REUSEPORT: the same number would mix plaintext health-only
         # listeners into the main port, not fail.

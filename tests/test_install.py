@@ -9,6 +9,7 @@ DERMTRIAGE_RULES_DIR, so nothing but the installed package can supply the rules.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,12 +20,29 @@ from service.config import DEFAULT_RULES_DIR
 from tests.support.paths import ROOT
 
 
+def tracked_python() -> set[str]:
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return {n for n in tracked.split() if n.endswith(".py")}
+
+
+def _source_tree(into: Path) -> Path:
+    """The checkout's tracked files, copied: pip builds in the source folder, and a build/ left
+    there from an earlier build could ship modules the source no longer has."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for name in tracked.split():
+        if (ROOT / name).is_file():
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, into / name)
+    return into
+
+
 def test_a_plain_install_ships_and_serves_its_rules(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DERMTRIAGE_")}
     env["DERMTRIAGE_PURE_PYTHON"] = "1"
     wheels = tmp_path / "wheels"
+    source = _source_tree(tmp_path / "src")
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", wheels, ROOT],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", wheels, source],
         capture_output=True,
         text=True,
         timeout=300,
@@ -33,6 +51,9 @@ def test_a_plain_install_ships_and_serves_its_rules(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("dermtriage-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
+    modules = {n for n in names if n.endswith(".py")}
+    expected = {n for n in tracked_python() if n.startswith("service/")}
+    assert modules == expected, "the wheel ships exactly the package's tracked modules"
     shipped = {n.removeprefix("service/rules/") for n in names if n.startswith("service/rules/")}
     in_checkout = {str(p.relative_to(DEFAULT_RULES_DIR)) for p in DEFAULT_RULES_DIR.rglob("*.yaml")}
     assert shipped == in_checkout, "the wheel ships exactly the checkout's rules"

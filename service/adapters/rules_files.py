@@ -21,6 +21,7 @@ from ..domain.text import TextRules
 from ..domain.triage import Ruleset
 
 SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+MANIFEST_KEYS = frozenset({"name", "version", "description"})
 
 
 class LineDict(dict[Any, Any]):
@@ -40,6 +41,15 @@ class _LineLoader(yaml.SafeLoader):
     """The safe loader, with mappings and sequences that carry their line."""
 
 
+class DuplicateKey(yaml.YAMLError):
+    """A key given twice in one mapping: YAML would keep the last silently, so a second
+    ``route:`` could lower a rule's answer unseen."""
+
+    def __init__(self, key: Any, line: int):
+        super().__init__(f"duplicate key {key!r}")
+        self.key, self.line = key, line
+
+
 def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     out = LineDict(loader.construct_mapping(node, deep=True))
     out.line = node.start_mark.line + 1
@@ -47,7 +57,9 @@ def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, str | int | float | bool):
-            out.key_lines.setdefault(key, key_node.start_mark.line + 1)
+            if key in out.key_lines:
+                raise DuplicateKey(key, key_node.start_mark.line + 1)
+            out.key_lines[key] = key_node.start_mark.line + 1
     return out
 
 
@@ -70,6 +82,8 @@ def _read_yaml(path: Path, root: Path) -> Any:
     name = str(path.relative_to(root.parent))
     try:
         return read_yaml(path.read_text(encoding="utf-8"))
+    except DuplicateKey as exc:
+        raise RulesError(name, f"duplicate key {exc.key!r} (YAML would keep only the last)", line=exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RulesError(name, "not valid YAML", line=mark.line + 1 if mark else None) from None
@@ -98,7 +112,7 @@ def load_ruleset(root: Path) -> Ruleset:
     def read(path: Path) -> Any:
         name = f"{root.name}/{path.relative_to(root)}"
         if not path.is_file():
-            problems.add(name, "missing")
+            problems.add(name, "not a file" if path.exists() else "missing")
             return None
         with problems.entry():
             return _read_yaml(path, root)
@@ -107,7 +121,14 @@ def load_ruleset(root: Path) -> Ruleset:
     manifest = read(root / "ruleset.yaml")
     if manifest is not None and (not isinstance(manifest, dict) or not SEMVER.match(str(manifest.get("version", "")))):
         problems.add(f"{root.name}/ruleset.yaml", "needs 'version:' as MAJOR.MINOR.PATCH", node=manifest)
+    elif isinstance(manifest, dict) and set(manifest) - MANIFEST_KEYS:
+        unknown = sorted(set(manifest) - MANIFEST_KEYS, key=str)
+        problems.add(f"{root.name}/ruleset.yaml", f"unknown key(s) {unknown} (known: {', '.join(sorted(MANIFEST_KEYS))})", node=manifest)
     catalog_dir, decision_dir = root / "catalog", root / "decision"
+    for folder in (catalog_dir, decision_dir):
+        if not folder.is_dir():  # nothing else can be checked against a catalog that is not there
+            problems.add(f"{root.name}/{folder.name}/", "missing folder")
+            problems.check()
     questions = catalog_dir / "questions.yaml"
     concept_files = {_name(p, root): read(p) for p in sorted(catalog_dir.glob("*.yaml")) if p != questions}
     catalog = Catalog.from_data(

@@ -86,16 +86,16 @@ class Catalog:
                 collect.add(name, "needs a non-empty 'concepts:' list", node=data)
                 continue
             for i, raw in enumerate(items):
-                with collect.entry(raw):
+                with collect.entry(raw, name):
                     concept = _concept(name, kind, i, raw)
                     if concept.code in concepts[kind]:
                         raise RulesError(name, f"duplicate {kind} code {concept.code!r}")
                     concepts[kind][concept.code] = concept
         for kind in KINDS:
             if not concepts[kind]:
-                collect.add("rules/catalog", f"no {kind} concepts were loaded")
+                collect.add(questions_file[0].rsplit("/", 1)[0], f"no {kind} concepts were loaded")
         questions: dict[str, Question] = {}
-        with collect.entry(questions_file[1]):
+        with collect.entry(questions_file[1], questions_file[0]):
             questions = _questions(*questions_file, collect)
         if problems is None:
             collect.check()

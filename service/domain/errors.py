@@ -115,8 +115,13 @@ class Problems:
         self.errors.append(RulesError(file, message, rule_id, line_of(node)))
 
     @contextmanager
-    def entry(self, node: Any = None) -> Iterator[None]:
-        """Keeps the problems an entry raises; one without a line gets the entry's line."""
+    def entry(self, node: Any = None, file: str = "", rule_id: str | None = None) -> Iterator[None]:
+        """Keeps the problems an entry raises; one without a line gets the entry's line.
+
+        A value of a shape no check foresaw (a list where a code goes, a mapping where a number
+        goes) can make parsing raise TypeError and the like: that is a problem of this entry
+        too, named by ``file`` and ``rule_id``, never a traceback.
+        """
         try:
             yield
         except RulesError as error:
@@ -124,6 +129,9 @@ class Problems:
                 if problem.line is None and line_of(node) is not None:
                     problem = RulesError(problem.file, problem.message, problem.rule_id, line_of(node))
                 self.errors.append(problem)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+            message = f"a value here has the wrong shape ({type(error).__name__}); see docs/rules.md"
+            self.errors.append(RulesError(file or "rules", message, rule_id, line_of(node)))
 
     def check(self) -> None:
         if self.errors:

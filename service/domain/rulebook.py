@@ -145,10 +145,10 @@ class Rulebook:
                 if raw.get("retired") is True:
                     retired.add(rule_id)
                     continue
-                with collect.entry(raw):
+                with collect.entry(raw, name, rule_id):
                     rules[rule_id] = _Parser(name, rule_id, catalog, sets).rule(raw)
         if not rules and not collect.errors:
-            collect.add("rules/decision", "no rules were loaded")
+            collect.add("decision/", "no rules were loaded")
         if problems is None:
             collect.check()
         return cls(rules, frozenset(retired), sets)
@@ -168,7 +168,7 @@ def _sets(files: Mapping[str, Any], catalog: Catalog, problems: Problems) -> dic
             )
             continue
         for i, raw in enumerate(items):
-            with problems.entry(raw):
+            with problems.entry(raw, file):
                 code_set = _code_set(file, i, raw, catalog, problems)
                 if code_set.name in sets:
                     first = sets[code_set.name].file
@@ -397,10 +397,10 @@ class _Parser:
         unknown = set(raw) - allowed
         if unknown:
             raise self.fail(f"unknown conclusion(s) {sorted(unknown)} (known: {', '.join(sorted(allowed))})")
-        flags = tuple(raw.get("flags") or ())
+        flags = self.names(raw, "flags", "flag codes")
         for f in flags:
             self.check_code("flag", f, "then.flags")
-        ask = tuple(raw.get("ask") or ())
+        ask = self.names(raw, "ask", "question ids")
         for q in ask:
             if q not in self.catalog.questions:
                 raise self.fail(f"then.ask: unknown question id {q!r}")
@@ -470,6 +470,15 @@ class _Parser:
                 f"then.subject: {name!r} is a {patterns[index].fact} pattern; a subject is a concern or treatment"
             )
         return index
+
+    def names(self, raw: Mapping[str, Any], key: str, what: str) -> tuple[str, ...]:
+        """A list of names (``flags: [A, B]``); a lone string is a mistake worth naming."""
+        value = raw.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"then.{key}: must be a list of {what}, like '{key}: [...]'")
+        return tuple(value)
 
     def enum(self, enum: Any, value: Any, name: str) -> Any:
         if value is None:

@@ -15,7 +15,7 @@ import grpc
 from grpc_health.v1 import health
 
 from ..app import build_triage
-from ..config import Config
+from ..config import EXIT_OK, Config
 from ..security import security_for
 from ..transport.interceptors import Gate
 from ..transport.server import create_health_server, create_server, set_serving
@@ -82,7 +82,7 @@ def serve(config: Config, worker: int | None = None, reuse_port: bool = False) -
     log.info(json.dumps(event))
     stopping.wait()
     drain(servers, health_servicer, config.grace, gate)
-    return 0
+    return EXIT_OK
 
 
 def drain(servers: list[grpc.Server], health_servicer: health.HealthServicer, grace: float, gate: Gate) -> None:

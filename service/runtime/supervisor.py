@@ -18,11 +18,12 @@ from dataclasses import replace
 
 from .. import logs
 from ..adapters.rules_files import load_ruleset
-from ..config import CannotListen, Config
+from ..config import EXIT_FAILED, EXIT_OK, CannotListen, Config
 from ..security import security_for
 
 log = logging.getLogger("dermtriage")
 RESTART_BACKOFF = 1.0  # seconds before restarting a worker that died right after starting
+STARTUP_WINDOW = 10.0  # a worker that dies sooner than this after its fork died starting
 POLL = 0.1  # seconds between looks at the workers while serving
 STOP_POLL = 0.05  # seconds between looks while they stop
 STOP_MARGIN = 2.0  # seconds past the grace period before a worker that has not stopped is killed
@@ -76,7 +77,7 @@ def run(config: Config) -> int:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             logs.setup(config.log_level)  # the log writer thread does not survive the fork
-            code = 1
+            code = EXIT_FAILED
             try:
                 from .serve import serve  # gRPC and durable-rules load in the worker, after the fork
 
@@ -94,11 +95,13 @@ def run(config: Config) -> int:
     while not stopping:
         time.sleep(POLL)
         for pid, status in _reap():
-            if pid not in workers or stopping:
+            if pid not in workers:
                 continue
             slot, started = workers.pop(pid)
             log.warning(json.dumps({"event": "worker_exited", "worker": slot, "status": _describe(status)}))
-            if time.monotonic() - started < RESTART_BACKOFF:
+            if stopping:
+                continue
+            if time.monotonic() - started < STARTUP_WINDOW:
                 quick_failures += 1
                 if quick_failures >= MAX_QUICK_FAILURES:  # workers cannot start: give up, loudly
                     log.error(json.dumps({"event": "workers_failing", "failures": quick_failures}))
@@ -122,11 +125,14 @@ def run(config: Config) -> int:
     for pid in workers:
         _signal(pid, signal.SIGKILL)
     for pid in list(workers):
-        os.waitpid(pid, 0)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass  # reaped already
     for sock in held:
         sock.close()
     log.info(json.dumps({"event": "stopped"}))
-    return 1 if failed else 0
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _reap() -> list[tuple[int, int]]:

@@ -62,3 +62,19 @@ def test_error_messages_do_not_echo_the_values_sent(stub) -> None:  # type: igno
     assert status is not None
     assert secret not in status.message and secret not in str(status.details)
     assert secret not in (info.value.details() or "")
+
+
+def test_the_status_table_follows_an_errors_ancestry() -> None:
+    """A more specific invalid-intake error is still INVALID_ARGUMENT with its fields, not INTERNAL."""
+    from service.domain.errors import FieldViolation
+    from service.transport.status import to_status
+
+    class TooManyConcerns(InvalidIntake):
+        pass
+
+    status, code = to_status(TooManyConcerns([FieldViolation("concerns", "more than 20")]))
+    assert code is grpc.StatusCode.INVALID_ARGUMENT
+    bad = error_details_pb2.BadRequest()
+    status.details[0].Unpack(bad)
+    assert [v.field for v in bad.field_violations] == ["concerns"]
+    assert to_status(RuntimeError("x"))[1] is grpc.StatusCode.INTERNAL
