@@ -15,7 +15,9 @@ from typing import Any
 
 # Exit codes of ``python -m service`` (README "Exit codes").
 EXIT_OK = 0
-EXIT_FAILED = 1  # the service failed while running (workers kept dying, one had to be killed), unhealthy, or an unexpected error
+# 1: the service failed while running (workers kept dying, one had to be killed), is unhealthy,
+# or met an unexpected error.
+EXIT_FAILED = 1
 EXIT_USAGE = 2  # a bad flag or setting (named), an unreadable or invalid request file
 EXIT_RULES = 3  # the rules folder is invalid: every problem is printed with file and line
 EXIT_CANNOT_LISTEN = 4  # the port is taken, or not an address of this machine

@@ -123,7 +123,8 @@ def load_ruleset(root: Path) -> Ruleset:
         problems.add(f"{root.name}/ruleset.yaml", "needs 'version:' as MAJOR.MINOR.PATCH", node=manifest)
     elif isinstance(manifest, dict) and set(manifest) - MANIFEST_KEYS:
         unknown = sorted(set(manifest) - MANIFEST_KEYS, key=str)
-        problems.add(f"{root.name}/ruleset.yaml", f"unknown key(s) {unknown} (known: {', '.join(sorted(MANIFEST_KEYS))})", node=manifest)
+        known = ", ".join(sorted(MANIFEST_KEYS))
+        problems.add(f"{root.name}/ruleset.yaml", f"unknown key(s) {unknown} (known: {known})", node=manifest)
     catalog_dir, decision_dir = root / "catalog", root / "decision"
     for folder in (catalog_dir, decision_dir):
         if not folder.is_dir():  # nothing else can be checked against a catalog that is not there
