@@ -3,8 +3,11 @@
 Facts are small flat dicts (the engine allows about 254 fields a fact). A set-valued field
 (findings, tags, conditions, medications) is spread into one ``<field>__<code>: 1`` key per
 member, so a rule tests membership with a plain equality. Nothing here is clinical: the facts
-only restate the intake and the catalog, and the one derived field (``venue.unsupervised``)
-only combines two of them, so that the rules say "a venue without medical supervision" once.
+only restate the intake and the catalog. Two derived things only combine them: the venue's
+``unsupervised``, so that the rules say "a venue without medical supervision" once, and a
+treatment's ``concerns_at_site`` and ``uncoded_at_site``, the concerns at the body site where
+it would be done, so that a rule can say "a treatment on skin with this concern" (the rule
+language cannot join two facts on a field).
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ FACT_FIELDS: dict[str, dict[str, Domain]] = {
         "med_spa": _enum(*(m.name for m in MedSpa)),
         "body_site": Domain("code", kind="body_site"),
         "tags": Domain("set", kind="tag"),
+        "concerns_at_site": Domain("set", kind="concern"),
+        "uncoded_at_site": Domain("bool"),
     },
     "patient": {
         "age": Domain("int"),
@@ -92,6 +97,41 @@ def unsupervised(kind: str, supervision: bool | str) -> bool:
     return kind != "DERMATOLOGY_PRACTICE" and supervision is not True
 
 
+# Body sites that share skin: a part and the region it lies in, or two sites that meet. This is
+# anatomy, not clinical judgement: a treatment at one is done on skin of the other.
+_OVERLAP = frozenset(
+    frozenset(pair)
+    for pair in (
+        ("face", "periocular"),
+        ("face", "lips"),
+        ("face", "perioral"),
+        ("lips", "perioral"),
+        ("face", "submental"),
+        ("neck", "submental"),
+        ("bikini", "genitals"),
+        ("hands", "nails"),
+        ("feet", "nails"),
+    )
+)
+WHOLE_BODY = "whole_body"
+FACE = "face"
+
+
+def same_site(concern_site: str, treatment_site: str) -> bool:
+    """Whether a concern and a treatment are on the same skin. A site not given is taken to be
+    the same site (the safer answer), as is the whole body; overlapping sites count as one."""
+    if not concern_site or not treatment_site or WHOLE_BODY in (concern_site, treatment_site):
+        return True
+    return concern_site == treatment_site or frozenset((concern_site, treatment_site)) in _OVERLAP
+
+
+def treatment_site(body_site: str, tags: frozenset[str]) -> str:
+    """Where a treatment is done: its body site; without one, a treatment the catalog tags
+    ``facial_procedure`` ("is done on the face") is on the face, and any other is taken to be
+    at every site (empty)."""
+    return body_site or (FACE if "facial_procedure" in tags else "")
+
+
 def _spread(fact: dict[str, Any], field: str, codes: Any) -> None:
     for code in codes:
         fact[set_key(field, code)] = 1
@@ -130,8 +170,16 @@ def build_facts(intake: Intake, catalog: Catalog) -> list[dict[str, Any]]:
             "practitioner": tc.practitioner.name,
             "med_spa": tc.med_spa.name,
             "body_site": t.body_site,
+            "uncoded_at_site": False,
         }
         _spread(fact, "tags", sorted(tc.tags))
+        site = treatment_site(t.body_site, tc.tags)
+        for c in intake.concerns:
+            if same_site(c.body_site, site):
+                if c.code in concerns:
+                    fact[set_key("concerns_at_site", c.code)] = 1
+                else:
+                    fact["uncoded_at_site"] = True
         facts.append(fact)
     p = intake.patient
     patient: dict[str, Any] = {

@@ -1,5 +1,5 @@
 """The rule language beyond the broken-rules table: named patterns and subjects, named sets,
-the derived venue field, and the one style of rules/decision/*.yaml (docs/rules.md)."""
+the derived venue and site fields, and the one style of rules/decision/*.yaml (docs/rules.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from service.config import DEFAULT_RULES_DIR
 from service.domain.catalog import TREATMENT_TAGS, Catalog
 from service.domain.errors import Problems
 from service.domain.facts import build_facts
-from service.domain.model import Intake, Venue
+from service.domain.model import Concern, Intake, TreatmentRequest, Venue
 from service.domain.rulebook import Rulebook
 from tests.support.paths import ROOT
 
@@ -327,6 +327,56 @@ def test_venue_unsupervised_is_the_spelled_out_combinations(
     has = fact["supervision"] is True or fact["kind"] == "DERMATOLOGY_PRACTICE"
     assert fact["unsupervised"] is lacks
     assert lacks is not has
+
+
+# ---- the derived site fields ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("concern_site", "treatment", "treatment_site", "at_site"),
+    [
+        ("legs", "laser_hair_removal", "legs", True),  # the same site
+        ("legs", "laser_hair_removal", "axillae", False),  # elsewhere
+        ("", "laser_hair_removal", "axillae", True),  # the concern's site not given: the safer answer
+        ("legs", "laser_hair_removal", "", True),  # the treatment's site not given: the safer answer
+        ("legs", "facial", "", False),  # ... unless it is tagged facial_procedure: it is on the face
+        ("face", "facial", "", True),
+        ("lips", "facial", "", True),  # the lips are on the face
+        ("whole_body", "waxing", "legs", True),
+        ("legs", "waxing", "whole_body", True),
+        ("perioral", "dermal_filler", "lips", True),  # sites that meet
+        ("periocular", "dermal_filler", "lips", False),
+        ("genitals", "waxing", "bikini", True),
+        ("nails", "laser_hair_removal", "hands", True),
+        ("neck", "deoxycholic_acid", "submental", True),
+        ("neck", "botulinum_toxin", "face", False),
+    ],
+)
+def test_a_concern_is_at_a_treatments_site_as_docs_rules_md_says(
+    catalog: Catalog, concern_site: str, treatment: str, treatment_site: str, at_site: bool
+) -> None:
+    intake = Intake(
+        channel="BOOKING",
+        concerns=(Concern("psoriasis", body_site=concern_site), Concern("", body_site=concern_site, text="a patch")),
+        treatments=(TreatmentRequest(treatment, body_site=treatment_site),),
+    )
+    (fact,) = [f for f in build_facts(intake, catalog) if f["type"] == "treatment"]
+    assert ("concerns_at_site__psoriasis" in fact) is at_site
+    assert fact["uncoded_at_site"] is at_site
+
+
+def test_a_treatment_lists_every_concern_at_its_site_and_only_those(catalog: Catalog) -> None:
+    intake = Intake(
+        channel="BOOKING",
+        concerns=(Concern("eczema", body_site="face"), Concern("warts", body_site="feet"), Concern("acne")),
+        treatments=(TreatmentRequest("chemical_peel_superficial", body_site="face"),),
+    )
+    (fact,) = [f for f in build_facts(intake, catalog) if f["type"] == "treatment"]
+    assert sorted(k for k in fact if k.startswith("concerns_at_site__")) == [
+        "concerns_at_site__acne",
+        "concerns_at_site__eczema",
+    ]
+    assert fact["uncoded_at_site"] is False
 
 
 # ---- one style -------------------------------------------------------------------------------
