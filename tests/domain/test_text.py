@@ -103,6 +103,46 @@ def test_structured_fields_win_over_text(triage) -> None:  # type: ignore[no-unt
     assert read["age_years"].mention.value == "25" and not read["age_years"].used
 
 
+def _read_with(triage, text: str, *concerns: Concern) -> Intake:  # type: ignore[no-untyped-def]
+    intake = Intake(channel="BOOKING", free_text=text, concerns=concerns)
+    return merge_text(intake, triage.reader, triage.ruleset.catalog)[0]
+
+
+def test_a_coded_finding_wins_over_a_graver_reading_of_the_same_words(triage) -> None:  # type: ignore[no-untyped-def]
+    """Structured mode: words the coder read as a coded finding are not read again as a graver one."""
+    text = "microneedling 2 days ago, now lots of little bumps and my cheeks are swollen and hot to touch"
+    alone = _read_with(triage, text)
+    assert "facial_or_tongue_swelling" in _facts_of(alone), "the text alone reads the graver finding"
+    coded = Concern("procedure_complication", ("after_microneedling", "swelling", "warmth"), "face")
+    merged = _read_with(triage, text, coded)
+    assert "facial_or_tongue_swelling" not in _facts_of(merged), "the coder read 'swollen' as swelling"
+    assert {"swelling", "warmth"} <= set(merged.concerns[0].findings)
+
+
+def test_a_text_finding_with_no_concern_named_goes_to_the_coded_concern_on_its_site(triage) -> None:  # type: ignore[no-untyped-def]
+    coded = (Concern("wrinkles", (), "face"), Concern("mole", (), "back"))
+    merged = _read_with(triage, "the one on my back has got bigger", *coded)
+    by_code = {c.code: c for c in merged.concerns}
+    assert "lesion_changed_size" in by_code["mole"].findings and not by_code["wrinkles"].findings
+
+
+def test_a_coded_treatment_is_the_context_a_burn_needs(triage) -> None:  # type: ignore[no-untyped-def]
+    assert "burn_or_blistering" not in _facts_of(_read_with(triage, "it burns"))
+    merged = _read_with(triage, "it burns", Concern("procedure_complication", ("after_energy_device",), "legs"))
+    assert "burn_or_blistering" in merged.concerns[0].findings
+
+
+def test_pustules_are_part_of_acne_but_a_coded_finding_stays(triage) -> None:  # type: ignore[no-untyped-def]
+    merged = _read_with(triage, "lots of pus-filled spots on my chin", Concern("acne", (), "face"))
+    assert "pus" not in merged.concerns[0].findings
+    merged = _read_with(triage, "lots of spots on my chin", Concern("acne", ("pus",), "face"))
+    assert "pus" in merged.concerns[0].findings, "what the coder coded is not dropped"
+
+
+def _facts_of(intake: Intake) -> set[str]:
+    return {f for c in intake.concerns for f in c.findings}
+
+
 def test_the_compiled_text_reader_is_built_from_the_current_source() -> None:
     """mypyc compiles the text reader's modules; a build older than its source would run stale code."""
     import os

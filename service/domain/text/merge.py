@@ -18,11 +18,15 @@ class _Draft:
     findings: list[str] = field(default_factory=list)
     body_site: str = ""
     text: str = ""
+    coded: tuple[str, ...] = ()  # the findings the request coded (the rest were read from text)
 
 
 def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[Intake, tuple[TextFinding, ...]]:
     """The intake with the facts its texts state added; structured fields win on conflict."""
-    concerns = [_Draft(c.code, list(c.findings), c.body_site, c.text) for c in intake.concerns]
+    concerns = [_Draft(c.code, list(c.findings), c.body_site, c.text, c.findings) for c in intake.concerns]
+    # Coded findings are context for the words that need one ("it burns" after a coded laser),
+    # and what the coder read the text as.
+    context = frozenset(f for c in intake.concerns for f in c.findings)
     treatments = [TreatmentRequest(t.code, t.body_site) for t in intake.treatments]
     conditions = list(intake.patient.conditions)
     medications = list(intake.patient.medications)
@@ -44,12 +48,11 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
     site_distance = reader.rules.windows.site_distance
 
     def read(field_name: str, text: str, own: _Draft | None) -> None:
-        mentions = reader.read(text)
+        mentions = reader.read(text, context)
         used: set[int] = set()
         anchors: list[tuple[Mention, _Draft]] = []  # concerns mentioned here, for linking findings
+        words: list[str] | None = None  # the text's words, when a coded reading is compared
         for k, m in enumerate(mentions):
-            if m.assertion == HISTORICAL and m.kind == "treatment" and m.code in after:
-                mentions[k] = m = Mention("finding", after[m.code], m.start, m.end, PRESENT, "", m.first, m.last)
             if m.kind == "concern" and m.assertion == HISTORICAL and m.code in reader.rules.history_condition:
                 mentions[k] = m = Mention(
                     "condition", reader.rules.history_condition[m.code], m.start, m.end, PRESENT, "", m.first, m.last
@@ -70,7 +73,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
             if k in used:
                 continue
             if m.kind in ("finding", "body_site") and m.assertion == PRESENT:
-                target = _nearest(m, anchors) or own or (concerns[0] if concerns else None)
+                target = _nearest(m, anchors) or own or _fallback(m, mentions, concerns, reader, site_distance)
                 if target is None and len(concerns) < _MAX_ITEMS:
                     target = _Draft("", text="(read from text)")
                     concerns.append(target)
@@ -80,6 +83,14 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     rules = reader.rules
                     if m.code in rules.lesion_findings and target.code and target.code not in rules.lesion_concerns:
                         continue  # a lesion feature on another concern ("itchy psoriasis")
+                    if context and m.last > m.first and m.code not in context:
+                        # Structured wins where both speak: words the coder read as a coded
+                        # finding ("swollen" coded as swelling) are not read again as a graver
+                        # one ("cheeks are swollen" as facial swelling), on whichever concern.
+                        if words is None:
+                            words = reader.tokens(text)[0].words
+                        if not context.isdisjoint(reader.findings_within(words, m.first, m.last)):
+                            continue
                     if m.code not in target.findings:
                         target.findings.append(m.code)
                     used.add(k)
@@ -115,6 +126,10 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
 
     after_findings = set(after.values())
     for draft in concerns:
+        for own_concerns, own_findings, unless in reader.rules.own_findings:
+            # Part of the concern's own picture (the pustules of acne), unless more is stated.
+            if draft.code in own_concerns and unless.isdisjoint(draft.findings):
+                draft.findings[:] = [f for f in draft.findings if f not in own_findings or f in draft.coded]
         for together, add, drop in reader.rules.derive:
             if together <= set(draft.findings) and add not in draft.findings:
                 draft.findings[:] = [f for f in draft.findings if f not in drop] + [add]
@@ -167,6 +182,32 @@ def _nearest(m: Mention, anchors: list[tuple[Mention, _Draft]]) -> _Draft | None
         if a.first > m.last and (best is None or a.first - m.last < gap):
             best, gap = d, a.first - m.last
     return best
+
+
+def _fallback(
+    m: Mention, mentions: list[Mention], concerns: list[_Draft], reader: TextReader, distance: int
+) -> _Draft | None:
+    """The concern a finding named with no concern near it is about: the one on the body site
+    stated next to it ("itchy on my back": the concern on the back), else for a lesion feature
+    the first lesion concern, else the first concern."""
+    if not concerns:
+        return None
+    site = ""
+    gap = -1
+    for x in mentions:
+        if x.kind == "body_site" and x.assertion == PRESENT and abs(x.first - m.first) <= distance:
+            if gap < 0 or abs(x.first - m.first) < gap:
+                site, gap = x.code, abs(x.first - m.first)
+    if site:
+        for c in concerns:
+            if c.body_site == site:
+                return c
+    rules = reader.rules
+    if m.kind == "finding" and m.code in rules.lesion_findings:
+        for c in concerns:
+            if c.code in rules.lesion_concerns:
+                return c
+    return concerns[0]
 
 
 def _nearest_site(m: Mention, mentions: list[Mention], distance: int) -> str:

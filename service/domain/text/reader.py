@@ -13,11 +13,31 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..catalog import Catalog
-from ..mentions import HISTORICAL, NEGATED, PRESENT, Mention
-from .rules import KINDS, TextRules
+from ..mentions import HISTORICAL, NEGATED, OTHER_PERSON, PRESENT, Mention
+from .rules import KINDS, Phrases, TextRules
 from .tokens import WORD, Tokens, TypoIndex, has_digit, lower_text, normalize_word, scan, singular, token_at
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(mm|millimet(?:er|re)s?|cm|centimet(?:er|re)s?)\b")
+# How long ago something was, as people write it: "2 months ago", "18 months now", "a year
+# back", "long time ago" (no number: further back than any window).
+_AGO = re.compile(
+    r"\b(\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|"
+    r"a couple of|a few|few|several)\s+(day|week|month|year|yr)s?\s+(?:ago|now|back)\b"
+    r"|\b(?:a )?(?:long time|ages|years|decades)\s+ago\b"
+)
+_NUMBER_WORDS = {
+    "a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0, "seven": 7.0,
+    "eight": 8.0, "nine": 9.0, "ten": 10.0, "eleven": 11.0, "twelve": 12.0, "eighteen": 18.0, "a couple of": 2.0,
+    "a few": 3.0, "few": 3.0, "several": 3.0,
+}  # fmt: skip
+_DIRECTIONS = ("before", "after")
+_NOT_SUBJECTS = frozenset({"my", "mine", "me", "myself"})
+_ByFirst = dict[str, list[tuple[str, ...]]]  # phrases by their first word
+_SENTENCE_END = re.compile(r"[.!?;]")
+# What a reply answers: "bleeding: no", "pregnant? no"; not the concern the question is about
+# ("any change in my mole? no" still has a mole).
+_ANSWERED = frozenset({"finding", "condition", "medication", "patient_fact"})
+_UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "month": 1.0, "year": 12.0, "yr": 12.0}
 _FUNCTION_WORDS = frozenset(
     "is are was were be been has have had do does did it its this that there the a an to of in on at for with "
     "from by up down out over very so too just".split()
@@ -48,6 +68,8 @@ class TextReader:
         self._negation_words = frozenset(
             k[0] for k, hits in rules.cues.items() if len(k) == 1 and ("negation", "before") in hits
         )
+        # First-person words that start a new statement ("I'd like"), not those of a noun ("my moles").
+        self._subjects = rules.first_person - _NOT_SUBJECTS
         vocabulary = frozenset(w for key in self._lexicon for w in key)
         known = frozenset(singular(w) for w in known_words) | rules.list_words | rules.first_person
         self._typos = TypoIndex(vocabulary, known)
@@ -69,6 +91,12 @@ class TextReader:
                     if key:
                         groups_of.setdefault(key, []).append((c, g))
         self._combination_trie = build_trie(groups_of)
+        # needs_context, by finding: (the bound phrases, context findings, context phrases and
+        # done words each by their first word, so a text is scanned once per bound mention)
+        self._contexts: dict[str, tuple[Phrases, frozenset[str], _ByFirst, _ByFirst]] = {}
+        for finding, bound, findings, phrases, done in rules.needs_context:
+            if finding not in self._contexts:
+                self._contexts[finding] = (bound, findings, _by_first_word(phrases), _by_first_word(done))
         self._combination_firsts = [
             tuple(frozenset(key[0] for key in group if key) for group in groups)
             for _, _, _, groups in rules.combinations
@@ -85,6 +113,18 @@ class TextReader:
     @typos.setter
     def typos(self, index: TypoIndex) -> None:
         self._typos = index
+
+    def findings_within(self, words: list[str], first: int, last: int) -> set[str]:
+        """The findings that phrases lying inside words ``first``..``last`` (and shorter than
+        them) read as on their own: what a coder reading those words could have coded."""
+        out: set[str] = set()
+        for i in range(first, last + 1):
+            for length in self._lengths.get(words[i], ()):
+                if i + length - 1 <= last and length <= last - first:
+                    for kind, code, _ in self._lexicon.get(tuple(words[i : i + length]), ()):
+                        if kind == "finding":
+                            out.add(code)
+        return out
 
     def forget(self) -> None:
         """Drops what earlier texts left in the caches (benchmarks time each text afresh)."""
@@ -116,8 +156,9 @@ class TextReader:
                 clause[i] += shift
         return Tokens(words, starts, ends), clause
 
-    def read(self, text: str) -> list[Mention]:
-        """Every mention in the text, each with its assertion."""
+    def read(self, text: str, context: frozenset[str] = frozenset()) -> list[Mention]:
+        """Every mention in the text, each with its assertion. ``context``: findings already known
+        of the intake (coded ones), which count as the context a context-bound word needs."""
         tokens, clause = self.tokens(text)
         words = tokens.words
         mentions = [
@@ -128,6 +169,9 @@ class TextReader:
         mentions.extend(self._nested(words, tokens, mentions))  # only inside exact phrases
         mentions = self._apart(words, tokens, clause, mentions)
         combined = self._combinations(words, tokens, clause, mentions)
+        if combined and self.rules.idioms:  # an idiom's words make no combination ("dull and grey")
+            idiom = {k for m in mentions if m.kind == "none" for k in range(m.first, m.last + 1)}
+            combined = [c for c in combined if idiom.isdisjoint(c[1])]
         mentions = [m for m in mentions if not _inside_combination(m, combined)] + [c for c, _ in combined]
         lower = lower_text(text)
         if has_digit(lower):  # sizes and ages need a number
@@ -142,8 +186,159 @@ class TextReader:
                 unique.setdefault((m.kind, m.code, m.first, m.last), m)
         mentions = list(unique.values())
         mentions.sort(key=lambda m: (m.first, m.kind))
+        if self.rules.proxy_persons:
+            cues = self._proxy(cues, mentions, tokens, lower)
         negated = self._negation_scopes(mentions, cues, clause, words)
-        return [self._assert(m, cues, clause, words, k in negated) for k, m in enumerate(mentions)]
+        out = [self._assert(m, cues, clause, words, k in negated) for k, m in enumerate(mentions)]
+        if self.rules.recent_use:
+            out = [self._recent(m, lower, tokens, clause) for m in out]
+        if self.rules.needs_context:
+            out = self._in_context(out, words, cues, clause, context)
+        return out
+
+    def _proxy(
+        self, cues: list[tuple[int, int, Any]], mentions: list[Mention], tokens: Tokens, lower: str
+    ) -> list[tuple[int, int, Any]]:
+        """The cues left once the text says whom it is about: a person named as the patient ("my
+        son is 15", "on behalf of my wife", "my son has acne" in a text with no body site of the
+        writer's own) is the patient, so no cue naming them marks another person; nor does one
+        naming a reporter ("my wife says it has grown")."""
+        rules = self.rules
+        words = tokens.words
+        persons: set[str] = set()
+        dropped: set[int] = set()
+        own: bool | None = None
+        for k, (start, end, hits) in enumerate(cues):
+            if ("other_person", "before") not in hits:
+                continue
+            if _phrase_at(words, end, rules.reporters):
+                dropped.add(k)
+                continue
+            person = words[end - 1]
+            if person not in rules.proxy_persons:
+                continue
+            if _phrase_before(words, start, rules.proxy_before) or self._age_follows(end, tokens, lower):
+                persons.add(person)
+            elif _phrase_at(words, end, rules.proxy_after):
+                if own is None:
+                    own = self._writes_of_self(mentions, words)
+                if not own:
+                    persons.add(person)
+        if not persons and not dropped:
+            return cues
+        out = []
+        for k, (start, end, hits) in enumerate(cues):
+            if k in dropped or words[end - 1] in persons:
+                hits = tuple(h for h in hits if h != ("other_person", "before"))
+                if not hits:
+                    continue
+            out.append((start, end, hits))
+        return out
+
+    def _age_follows(self, end: int, tokens: Tokens, lower: str) -> bool:
+        """Whether an age is stated within ``windows.after_cue_reach`` words after a person's cue
+        ending at token ``end`` ("my son is 6", "my husband (60)", "my son Jake, who is 16")."""
+        if self._age is None or not has_digit(lower):
+            return False
+        reach = self.rules.windows.after_cue_reach
+        words = tokens.words
+        for i in range(max(end - 1, 0), min(end + reach, len(words))):
+            if i >= end and (
+                words[i] in self.rules.first_person
+                or _SENTENCE_END.search(lower, tokens.ends[i - 1], tokens.starts[i]) is not None
+            ):
+                return False  # the age is someone else's ("my gran had lupus. I'm 30")
+            hit = self._age.match(lower, tokens.starts[i])
+            if hit is not None:
+                found = _age_mention(hit, tokens)
+                if found is not None and found.first - end < reach:
+                    return True
+        return False
+
+    def _writes_of_self(self, mentions: list[Mention], words: list[str]) -> bool:
+        """Whether the writer speaks of their own skin: a body site of theirs ("my back") or one
+        of ``proxy.own`` ("for myself", "can I")."""
+        first_person = self.rules.first_person
+        for m in mentions:  # "my back", "my dry cheeks"
+            if m.kind == "body_site" and not first_person.isdisjoint(words[max(m.first - 2, 0) : m.first + 1]):
+                return True
+        return any(_phrase_at(words, i, self.rules.proxy_own) for i in range(len(words)))
+
+    def _recent(self, m: Mention, lower: str, tokens: Tokens, clause: list[int]) -> Mention:
+        """A medicine in the past is its recent-use code (``recent_use``), unless its clause dates
+        it further back than the code's months ("finished roaccutane 18 months ago")."""
+        if m.kind not in ("medication", "treatment") or m.assertion not in (PRESENT, HISTORICAL):
+            return m
+        for code, months, sources in self.rules.recent_use:
+            past_code = m.kind == "medication" and m.code == code
+            if not past_code and not (m.code in sources and m.assertion == HISTORICAL):
+                continue
+            ago = _months_ago(m, lower, tokens, clause)
+            if ago is not None and ago > months:
+                return _with(m, HISTORICAL) if past_code else m
+            return Mention("medication", code, m.start, m.end, PRESENT, "", m.first, m.last)
+        return m
+
+    def _in_context(
+        self,
+        mentions: list[Mention],
+        words: list[str],
+        cues: list[tuple[int, int, Any]],
+        clause: list[int],
+        context: frozenset[str],
+    ) -> list[Mention]:
+        """Drops context-bound findings stated without their context (``needs_context``): "I burn
+        easily" is a skin type, not a burn after a treatment."""
+        known = {m.code for m in mentions if m.kind == "finding" and m.assertion == PRESENT} | context
+        out = []
+        for m in mentions:
+            if m.kind == "finding" and m.assertion == PRESENT and m.code in self._contexts:
+                bound, findings, phrases, done = self._contexts[m.code]
+                if _bound(m, words, bound) and findings.isdisjoint(known):
+                    if not self._has_context(phrases, done, mentions, words, cues, clause, m):
+                        continue
+            out.append(m)
+        return out
+
+    def _has_context(
+        self,
+        phrases: _ByFirst,
+        done: _ByFirst,
+        mentions: list[Mention],
+        words: list[str],
+        cues: list[tuple[int, int, Any]],
+        clause: list[int],
+        m: Mention,
+    ) -> bool:
+        """Whether the text states a context phrase, or a treatment done in words outside any
+        mention (a treatment read as a mention has been decided: asked for, or done, when its
+        finding counts)."""
+        taken = {k for x in mentions for k in range(x.first, x.last + 1) if x.kind in ("treatment", "finding")}
+        for i, w in enumerate(words):
+            if m.first <= i <= m.last:
+                continue
+            for phrase in phrases.get(w, ()):
+                if tuple(words[i : i + len(phrase)]) == phrase:
+                    return True
+            if i in taken:
+                continue
+            for phrase in done.get(w, ()):
+                last = i + len(phrase) - 1
+                if tuple(words[i : last + 1]) == phrase and self._done_at(i, last, cues, clause, words):
+                    return True
+        return False
+
+    def _done_at(
+        self, first: int, last: int, cues: list[tuple[int, int, Any]], clause: list[int], words: list[str]
+    ) -> bool:
+        """Whether a treatment_done cue reaches the words ``first``..``last`` ("had a peel on monday")."""
+        probe = Mention("treatment", "", 0, 0, PRESENT, "", first, last)
+        return any(
+            ("treatment_done", d) in hits
+            and self._cue_reaches(probe, start, end, d, "treatment_done", clause, words) >= 0
+            for start, end, hits in cues
+            for d in _DIRECTIONS
+        )
 
     def _negation_scopes(
         self, mentions: list[Mention], cues: list[tuple[int, int, Any]], clause: list[int], words: list[str]
@@ -153,6 +348,8 @@ class TextReader:
         out: set[int] = set()
         reach = self.rules.windows.negation_reach
         for start, end, hits in cues:
+            if ("negation", "answer") in hits:
+                out |= self._answered(mentions, start, end, clause)
             if ("negation", "before") not in hits:
                 continue
             previous_end = end
@@ -161,12 +358,36 @@ class TextReader:
                     continue
                 gap = words[previous_end : m.first]
                 if previous_end == end:
-                    if m.first - end > reach:
-                        break
+                    if m.first - end > reach or not self._subjects.isdisjoint(gap):
+                        break  # too far, or past a new subject ("never tan, I'd like IPL")
                 elif not all(w in self.rules.list_words for w in gap):
                     break
                 out.add(k)
                 previous_end = max(previous_end, m.last + 1)
+        return out
+
+    def _answered(self, mentions: list[Mention], start: int, end: int, clause: list[int]) -> set[int]:
+        """Mentions a reply negates ("bleeding: no", "Itchy? None at all.", "itchy - no."): a
+        reply that ends its clause negates the label just before it, the clause before when the
+        reply stands alone (a label of at most ``windows.after_cue_reach`` words), else its own
+        clause's words before it within that many words."""
+        n = len(clause)
+        if start == 0 or (end < n and clause[end] == clause[start]):
+            return set()
+        reach = self.rules.windows.after_cue_reach
+        out: set[int] = set()
+        if clause[start - 1] != clause[start]:  # the reply is a clause of its own
+            label = clause[start - 1]
+            if sum(1 for c in clause if c == label) > reach:
+                return out
+            for k, m in enumerate(mentions):
+                if m.kind in _ANSWERED and clause[m.first] == label and m.last < start:
+                    out.add(k)
+        else:
+            for k, m in enumerate(mentions):
+                near = m.last < start and start - m.last <= reach
+                if m.kind in _ANSWERED and near and clause[m.first] == clause[start]:
+                    out.add(k)
         return out
 
     def match(self, words: list[str], clause: list[int]) -> Iterable[tuple[int, int, tuple[tuple[str, str, str], ...]]]:
@@ -186,6 +407,7 @@ class TextReader:
         pairs = self._pairs
         n = len(words)
         stop = self.rules.windows.pair_gap + 2  # j < i + stop: at most pair_gap words between i and j
+        breakers = self.rules.pair_breakers
         for i, w in enumerate(words):
             partners = pairs.get(w)
             if partners is None or i in taken:
@@ -194,8 +416,8 @@ class TextReader:
                 hits = partners.get(words[j])
                 if hits is None or j in taken or clause[j] != clause[i]:
                     continue
-                if any(words[k] in self._negation_words for k in range(i + 1, j)):
-                    break  # never read a pair across a negation
+                if any(words[k] in self._negation_words or words[k] in breakers for k in range(i + 1, j)):
+                    break  # never read a pair across a negation, nor across "around" or "I"
                 out.extend(Mention(k, c, tokens.starts[i], tokens.ends[j], PRESENT, v, i, j) for k, c, v in hits)
                 taken.update((i, j))
                 replaced.update(k for k in (i, j) if k in single)
@@ -256,12 +478,15 @@ class TextReader:
                     if hi - lo <= within + slack:
                         # Already read in other words: the span still shadows the vaguer words in it.
                         known = (kind, code, clause[lo]) in have
-                        negated = any(words[k] in self._negation_words for k in range(lo, hi + 1))
+                        matched = frozenset(k for a, b in match for k in range(a, b + 1))
+                        # A negation between its words negates it; one in its own phrases does not
+                        # ("doesnt look like my other moles").
+                        negated = any(words[k] in self._negation_words for k in range(lo, hi + 1) if k not in matched)
                         assertion = NEGATED if negated else PRESENT
                         mention = Mention(
                             "_span" if known else kind, code, tokens.starts[lo], tokens.ends[hi], assertion, "", lo, hi
                         )
-                        out.append((mention, frozenset(k for a, b in match for k in range(a, b + 1))))
+                        out.append((mention, matched))
                         have.add((kind, code, clause[lo]))
         return out
 
@@ -347,46 +572,129 @@ class TextReader:
     ) -> Mention:
         if not clause or m.assertion != PRESENT:
             return m  # already decided (a phrase read across a negation)
-        kinds = [(0, "negation")] if negated else []  # the cues that reach this mention
-        after_reach = self.rules.windows.after_cue_reach
+        kinds = [(0, "negation")] if negated else []  # the cues that reach this mention, with their distance
         for start, end, hits in cues:
             if clause[start] != clause[m.first] and clause[start] != clause[m.last]:
                 continue
             for cue_type, direction in hits:
-                if cue_type == "negation" and direction == "before":
+                if cue_type == "negation" and direction != "after":
                     continue  # decided by _negation_scopes
-                if direction == "before" and end - 1 < m.first and clause[start] == clause[m.first]:
-                    if self._reaches(cue_type, end, m.first, words, clause):
-                        kinds.append((m.first - end, cue_type))
-                elif direction == "after" and start > m.last and clause[start] == clause[m.last]:
-                    if start - m.last <= after_reach:
-                        kinds.append((start - m.last, cue_type))
+                distance = self._cue_reaches(m, start, end, direction, cue_type, clause, words)
+                if distance >= 0:
+                    kinds.append((distance, cue_type))
         if not kinds:
             return m
         types = {t for _, t in kinds}
         if m.kind == "treatment":
-            if "negation" in types:
-                return _with(m, NEGATED)
-            if "treatment_done" in types or "historical" in types:
-                return _with(m, HISTORICAL)
-            return m  # asking about a treatment, even hypothetically, is a request
+            return self._treatment(m, kinds, types)
         for cue_type in ("other_person", "negation", "hypothetical", "historical"):
             if cue_type in types:
-                if cue_type == "historical" and m.kind == "condition":
-                    return m  # a condition is history by nature ("history of cold sores")
+                if cue_type == "historical" and (m.kind == "condition" or m.code == "age_years"):
+                    continue  # a condition is history by nature ("history of cold sores"); an age is now
                 if cue_type == "negation":
                     return _with(m, NEGATED, "false" if m.value == "true" else m.value)
                 return _with(m, cue_type)
+        if m.kind == "medication" and "treatment_past" in types:
+            return _with(m, HISTORICAL)  # "was on isotretinoin last year"
         return m
+
+    def _treatment(self, m: Mention, kinds: list[tuple[int, str]], types: set[str]) -> Mention:
+        """A treatment is asked for (even hypothetically), refused, done (the finding it leaves,
+        ``after_treatment``: "had filler 2 days ago"), in the past ("had botox last year": history,
+        no finding), or another person's ("my sister had filler"). The nearest of a request cue
+        and a treatment_done or historical cue decides between asking and having had it."""
+        if "negation" in types:
+            return _with(m, NEGATED)
+        done = _nearest_cue(kinds, "treatment_done")
+        past = max(_nearest_cue(kinds, "historical"), _nearest_cue(kinds, "treatment_past"))
+        if done < 0 and past < 0:
+            return m  # asking about a treatment, even hypothetically, is a request
+        request = _nearest_cue(kinds, "request")
+        if request >= 0 and (done < 0 or request <= done) and (past < 0 or request <= past):
+            return m  # "wants to start laser this week", "my filler appointment is on friday"
+        if "other_person" in types:
+            return _with(m, OTHER_PERSON)
+        finding = self.rules.after_treatment.get(m.code)
+        if past < 0 and finding is not None:
+            return Mention("finding", finding, m.start, m.end, PRESENT, "", m.first, m.last)
+        return _with(m, HISTORICAL)
+
+    def _cue_reaches(
+        self, m: Mention, start: int, end: int, direction: str, cue_type: str, clause: list[int], words: list[str]
+    ) -> int:
+        """How many words from the cue (tokens ``start``..``end``) to the mention, or -1 when it does not reach it."""
+        if direction == "before" and end - 1 < m.first and clause[start] == clause[m.first]:
+            if self._reaches(cue_type, end, m.first, words, clause):
+                return m.first - end
+        elif direction == "after" and start > m.last and clause[start] == clause[m.last]:
+            if start - m.last <= self.rules.windows.after_cue_reach:
+                return start - m.last
+        return -1
 
     def _reaches(self, cue_type: str, cue_end: int, target: int, words: list[str], clause: list[int]) -> bool:
         """Whether a cue ending at token ``cue_end`` reaches the mention starting at ``target``."""
         between = words[cue_end:target]
         if cue_type == "other_person":
             return not any(w in self.rules.first_person for w in between)
-        if cue_type == "treatment_done":
+        if cue_type in ("treatment_done", "request"):
             return target - cue_end <= self.rules.windows.treatment_done_reach
         return True
+
+
+def _nearest_cue(kinds: list[tuple[int, str]], cue_type: str) -> int:
+    """The distance of the nearest cue of a type among those reaching a mention, or -1."""
+    best = -1
+    for distance, t in kinds:
+        if t == cue_type and (best < 0 or distance < best):
+            best = distance
+    return best
+
+
+def _by_first_word(phrases: Phrases) -> _ByFirst:
+    out: _ByFirst = {}
+    for phrase in sorted(phrases):
+        out.setdefault(phrase[0], []).append(phrase)
+    return out
+
+
+def _phrase_at(words: list[str], i: int, phrases: frozenset[tuple[str, ...]]) -> bool:
+    """Whether one of the phrases starts at word ``i``."""
+    return any(tuple(words[i : i + len(p)]) == p for p in phrases) if i < len(words) else False
+
+
+def _phrase_before(words: list[str], i: int, phrases: frozenset[tuple[str, ...]]) -> bool:
+    """Whether one of the phrases ends just before word ``i``."""
+    return any(i >= len(p) and tuple(words[i - len(p) : i]) == p for p in phrases)
+
+
+def _bound(m: Mention, words: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
+    """Whether the mention is stated in one of the context-bound phrases (its first and last
+    words are the phrase's, so a pair read apart counts: "can't really see")."""
+    return any(words[m.first] == p[0] and words[m.last] == p[-1] for p in phrases)
+
+
+def _months_ago(m: Mention, lower: str, tokens: Tokens, clause: list[int]) -> float | None:
+    """How many months ago the mention's clause says it was (the statement nearest the mention),
+    or None when it does not say."""
+    first = m.first
+    while first > 0 and clause[first - 1] == clause[m.first]:
+        first -= 1
+    last = m.last
+    while last + 1 < len(clause) and clause[last + 1] == clause[m.last]:
+        last += 1
+    best: float | None = None
+    gap = -1
+    for hit in _AGO.finditer(lower, tokens.starts[first], tokens.ends[last]):
+        if hit.group(1) is None:
+            months = 1e9  # "long time ago", "years ago"
+        else:
+            amount = hit.group(1)
+            number = _NUMBER_WORDS.get(amount)
+            months = (number if number is not None else float(amount)) * _UNIT_MONTHS[hit.group(2)]
+        distance = hit.start() - m.end if hit.start() >= m.end else m.start - hit.end()
+        if gap < 0 or distance < gap:
+            best, gap = months, max(distance, 0)
+    return best
 
 
 def _with(m: Mention, assertion: str, value: str | None = None) -> Mention:

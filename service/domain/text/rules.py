@@ -22,7 +22,14 @@ from .tokens import WORD, normalize_word
 
 KINDS = ("concern", "finding", "body_site", "condition", "medication", "treatment")
 CUE_TYPES = ("negation", "hypothetical", "historical", "other_person", "treatment_done")
+# Cues of treatments and medicines only: asked for or booked (outweighing treatment_done when
+# nearer), and long past ("had botox last year": history, not a recent procedure).
+OPTIONAL_CUE_TYPES = ("request", "treatment_past")
 DIRECTIONS = ("before", "after")
+PROXY_KEYS = ("persons", "before", "after", "own", "reporters")
+CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done")
+RECENT_USE_KEYS = ("code", "within_months", "from")
+OWN_FINDING_KEYS = ("concerns", "findings", "unless")
 PATIENT_FACTS = ("pregnant", "breastfeeding")
 VENUE_KEYS = ("MED_SPA", "DERMATOLOGY_PRACTICE", "supervised")
 WINDOW_NAMES = (
@@ -51,10 +58,22 @@ OPTIONAL_KEYS = (
     "sizes",
     "derive",
     "complication_concern",
+    "request",
+    "treatment_past",
+    "answers",
+    "proxy",
+    "needs_context",
+    "recent_use",
+    "own_findings",
+    "pair_breakers",
 )
 KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 
 T = TypeVar("T")
+Phrases = frozenset[tuple[str, ...]]
+# needs_context: (finding, the mention phrases that need a context, context findings, context
+# phrases, context words that count when a treatment_done cue reaches them)
+ContextEntry = tuple[str, Phrases, frozenset[str], Phrases, Phrases]
 
 _SPELLING_WORD = re.compile(r"[a-z0-9]+")  # as a word is looked up: apostrophes and accents gone
 _PHRASE = "must be a phrase (a string with at least one word)"
@@ -96,6 +115,19 @@ class TextRules:
     idioms: frozenset[tuple[str, ...]] = frozenset()
     lesion_findings: frozenset[str] = frozenset()  # read only on a lesion concern (or an uncoded one)
     lesion_concerns: frozenset[str] = frozenset()
+    # A text written for someone else ("my son is 15 and has acne"): the person words whose
+    # other_person cue may name the patient, the phrases just before the cue and the words just
+    # after it that make them the patient, and the words after it that make them a reporter.
+    proxy_persons: frozenset[str] = frozenset()
+    proxy_before: frozenset[tuple[str, ...]] = frozenset()
+    proxy_after: frozenset[tuple[str, ...]] = frozenset()
+    proxy_own: frozenset[tuple[str, ...]] = frozenset()  # the writer speaks of their own skin ("for myself")
+    reporters: frozenset[tuple[str, ...]] = frozenset()
+    needs_context: tuple[ContextEntry, ...] = ()
+    recent_use: tuple[tuple[str, float, frozenset[str]], ...] = ()  # (medication code, months, codes in the past)
+    # (concerns, findings part of their own picture, findings that make them more than that)
+    own_findings: tuple[tuple[frozenset[str], frozenset[str], frozenset[str]], ...] = ()
+    pair_breakers: frozenset[str] = frozenset()  # a two-word phrase is never read apart across one
 
     @classmethod
     def from_data(cls, file: str, data: Any, catalog: Catalog, problems: Problems | None = None) -> TextRules | None:
@@ -235,9 +267,13 @@ class _Parser:
 
         self.spelling = self.parse_spelling(data["spelling"]) if "spelling" in data else {}
         cues: dict[tuple[str, ...], list[tuple[str, str]]] = {}
-        for cue_type in CUE_TYPES:
+        for cue_type in (*CUE_TYPES, *OPTIONAL_CUE_TYPES):
             if cue_type in data:
                 self.parse_cues(cue_type, data[cue_type], cues)
+        # Replies that negate the label before them ("bleeding: no"): negation cues of their own kind.
+        answers = self.phrases(data["answers"], "answers") if "answers" in data else []
+        for key in answers or ():
+            cues.setdefault(key, []).append(("negation", "answer"))
         after = self.pairs("after_treatment", data, "treatment", "finding")
         history = self.pairs("history_condition", data, "concern", "condition")
         list_words = self.words("list_words", data["list_words"]) if "list_words" in data else frozenset()
@@ -264,6 +300,11 @@ class _Parser:
             "concern", data["complication_concern"], "complication_concern"
         ):
             complication = data["complication_concern"]
+        proxy = self.parse_proxy(data["proxy"]) if "proxy" in data else None
+        needs_context = self.entries("needs_context", data, self.context_entry)
+        recent_use = self.entries("recent_use", data, self.recent_entry)
+        own_findings = self.entries("own_findings", data, self.own_entry)
+        breakers = self.words("pair_breakers", data["pair_breakers"]) if "pair_breakers" in data else frozenset()
         windows = self.parse_windows(data["windows"]) if "windows" in data else None
 
         if self.problems or windows is None:
@@ -286,6 +327,15 @@ class _Parser:
             idioms=frozenset(idioms or ()),
             lesion_findings=frozenset(lesion_findings or ()),
             lesion_concerns=frozenset(lesion_concerns or ()),
+            proxy_persons=proxy[0] if proxy else frozenset(),
+            proxy_before=proxy[1][0] if proxy else frozenset(),
+            proxy_after=proxy[1][1] if proxy else frozenset(),
+            proxy_own=proxy[1][2] if proxy else frozenset(),
+            reporters=proxy[1][3] if proxy else frozenset(),
+            needs_context=tuple(needs_context),
+            recent_use=tuple(recent_use),
+            own_findings=tuple(own_findings),
+            pair_breakers=breakers,
         )
 
     def parse_spelling(self, raw: Any) -> dict[str, str]:
@@ -453,6 +503,69 @@ class _Parser:
         if not good or together is None or drop is None:
             return None
         return (frozenset(together), str(raw["add"]), frozenset(drop))
+
+    def parse_proxy(self, raw: Any) -> tuple[frozenset[str], tuple[frozenset[tuple[str, ...]], ...]] | None:
+        section = self.mapping("proxy", raw, "persons, before, after, own and reporters (lists)")
+        if not section:
+            if isinstance(raw, dict):
+                self.fail("proxy", "missing required key(s) ['persons']", raw)
+            return None
+        self.keys(section, "proxy", PROXY_KEYS, ("persons",))
+        persons = self.words("proxy.persons", section["persons"]) if "persons" in section else frozenset()
+        lists: list[frozenset[tuple[str, ...]]] = []
+        for key in PROXY_KEYS[1:]:
+            phrases = self.phrases(section[key], f"proxy.{key}", section) if key in section else []
+            lists.append(frozenset(phrases or ()))
+        return persons, tuple(lists)
+
+    def context_entry(self, raw: dict[Any, Any], where: str) -> ContextEntry | None:
+        good = self.keys(raw, where, CONTEXT_KEYS, ("finding", "words"))
+        if "finding" in raw:
+            good = self.code("finding", raw["finding"], f"{where}.finding", raw) and good
+        words = self.phrases(raw["words"], f"{where}.words", raw, at_least_one=True) if "words" in raw else None
+        findings = self.codes("finding", raw["findings"], f"{where}.findings", raw) if "findings" in raw else []
+        phrases = self.phrases(raw["phrases"], f"{where}.phrases", raw) if "phrases" in raw else []
+        done = self.phrases(raw["done"], f"{where}.done", raw) if "done" in raw else []
+        if not good or words is None or findings is None or phrases is None or done is None:
+            return None
+        return (str(raw["finding"]), frozenset(words), frozenset(findings), frozenset(phrases), frozenset(done))
+
+    def recent_entry(self, raw: dict[Any, Any], where: str) -> tuple[str, float, frozenset[str]] | None:
+        good = self.keys(raw, where, RECENT_USE_KEYS, RECENT_USE_KEYS)
+        if "code" in raw:
+            good = self.code("medication", raw["code"], f"{where}.code", raw) and good
+        months = _number(raw.get("within_months"))
+        if "within_months" in raw and (months is None or months < 0):
+            self.fail(f"{where}.within_months", "must be a number of months, 0 or more", raw)
+            good = False
+        sources: list[str] = []
+        if "from" in raw:
+            listed = raw["from"]
+            if not isinstance(listed, list) or not listed:
+                self.fail(f"{where}.from", "must be a non-empty list of medication or treatment codes", listed, raw)
+                good = False
+            else:
+                known = (self.catalog.codes("medication"), self.catalog.codes("treatment"))
+                for i, c in enumerate(listed):
+                    if isinstance(c, str) and any(c in codes for codes in known):
+                        sources.append(c)
+                    else:
+                        self.fail(f"{where}.from[{i}]", f"unknown medication or treatment code {c!r}", listed, raw)
+                        good = False
+        if not good or months is None:
+            return None
+        return (str(raw["code"]), months, frozenset(sources))
+
+    def own_entry(
+        self, raw: dict[Any, Any], where: str
+    ) -> tuple[frozenset[str], frozenset[str], frozenset[str]] | None:
+        good = self.keys(raw, where, OWN_FINDING_KEYS, ("concerns", "findings"))
+        concerns = self.codes("concern", raw["concerns"], f"{where}.concerns", raw) if "concerns" in raw else None
+        findings = self.codes("finding", raw["findings"], f"{where}.findings", raw) if "findings" in raw else None
+        unless = self.codes("finding", raw["unless"], f"{where}.unless", raw) if "unless" in raw else []
+        if not good or concerns is None or findings is None or unless is None:
+            return None
+        return (frozenset(concerns), frozenset(findings), frozenset(unless))
 
     def parse_windows(self, raw: Any) -> Windows | None:
         if not isinstance(raw, dict):

@@ -59,8 +59,8 @@ def lower_text(text: str) -> str:
 def scan(lower: str) -> tuple[list[int], list[int], list[int]]:
     """The words of a lower-case text as WORD matches them, with their spans and the number of
     clause marks (. ! ? ; : newline brackets) before each, in one pass over character codes:
-    compiled, cheaper than the two regular-expression scans it replaced (tests/test_text.py
-    checks it against them)."""
+    compiled, cheaper than a regular-expression scan for words and one for clause marks, which
+    tests/domain/test_text.py checks it against."""
     starts: list[int] = []
     ends: list[int] = []
     clauses: list[int] = []
