@@ -26,6 +26,19 @@ RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # a pattern's ``as:`` name, a set's name
 COMPARISONS = ("eq", "ne", "lt", "lte", "gt", "gte")
 SUBJECT_TYPES = ("concern", "treatment")
+# The keys of `then`, in the order the rule files write them (docs/rules.md, "Conclusions").
+CONCLUSIONS = (
+    "route",
+    "unless_bookable",
+    "urgency",
+    "category",
+    "flags",
+    "med_spa_appropriate",
+    "block_all_treatments",
+    "ask",
+    "subject",
+    "only_if_appropriate",
+)
 SET_KINDS = tuple(k for k in KINDS if k != "flag")  # the vocabulary kinds a condition tests
 POSITIONAL_SUBJECT = (
     "then.subject: {value!r} is a position in 'when'; name the pattern instead: 'as: NAME' on the "
@@ -382,21 +395,9 @@ class _Parser:
     def effect(self, raw: Any, patterns: tuple[Pattern, ...]) -> Effect:
         if not isinstance(raw, dict) or not raw:
             raise self.fail("needs a 'then' with at least one conclusion")
-        allowed = {
-            "route",
-            "urgency",
-            "category",
-            "flags",
-            "med_spa_appropriate",
-            "block_all_treatments",
-            "ask",
-            "subject",
-            "only_if_appropriate",
-            "unless_bookable",
-        }
-        unknown = set(raw) - allowed
+        unknown = set(raw) - set(CONCLUSIONS)
         if unknown:
-            raise self.fail(f"unknown conclusion(s) {sorted(unknown)} (known: {', '.join(sorted(allowed))})")
+            raise self.fail(f"unknown conclusion(s) {sorted(unknown)} (known: {', '.join(sorted(CONCLUSIONS))})")
         flags = self.names(raw, "flags", "flag codes")
         for f in flags:
             self.check_code("flag", f, "then.flags")

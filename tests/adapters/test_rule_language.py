@@ -16,7 +16,7 @@ from service.domain.catalog import TREATMENT_TAGS, Catalog
 from service.domain.errors import Problems
 from service.domain.facts import build_facts
 from service.domain.model import Concern, Intake, TreatmentRequest, Venue
-from service.domain.rulebook import Rulebook
+from service.domain.rulebook import CONCLUSIONS, Rulebook
 from tests.support.paths import ROOT
 
 DECISION = DEFAULT_RULES_DIR / "decision"
@@ -385,18 +385,7 @@ WIDTH = 120
 SECTION = re.compile(r"  # ---- \S.*\S -+")
 SECTION_WIDTH = 92
 RULE_KEYS = ["id", "summary", "source", "when", "then"]
-THEN_KEYS = [
-    "route",
-    "unless_bookable",
-    "urgency",
-    "category",
-    "flags",
-    "med_spa_appropriate",
-    "block_all_treatments",
-    "ask",
-    "subject",
-    "only_if_appropriate",
-]
+THEN_KEYS = list(CONCLUSIONS)
 SET_KEYS = ["name", "summary", "kind", "codes"]
 
 

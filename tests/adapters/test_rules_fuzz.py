@@ -4,8 +4,10 @@ problem naming its file: values of every shape put in place of a rule's or a con
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -60,28 +62,31 @@ def _replace_somewhere(node: Any, draw: Any, value: Any) -> None:
         return
 
 
+def _load_decision(files: dict[str, Any]) -> None:
+    Rulebook.from_data(files, GOOD_CATALOG)
+
+
+def _load_catalog(files: dict[str, Any]) -> None:
+    Catalog.from_data({k: v for k, v in files.items() if k != QUESTIONS}, (QUESTIONS, files[QUESTIONS]))
+
+
+@pytest.mark.parametrize(
+    ("shipped", "load", "folder"),
+    [(DECISION, _load_decision, "rules/decision/"), (CATALOG, _load_catalog, "rules/catalog")],
+    ids=["decision", "catalog"],
+)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), value=values)
-def test_a_decision_file_with_any_value_anywhere_loads_or_names_its_problems(data: Any, value: Any) -> None:
-    files = copy.deepcopy(DECISION)
+def test_a_rules_file_with_any_value_anywhere_loads_or_names_its_problems(
+    shipped: dict[str, Any], load: Callable[[dict[str, Any]], None], folder: str, data: Any, value: Any
+) -> None:
+    files = copy.deepcopy(shipped)
     name = data.draw(st.sampled_from(sorted(files)))
     _replace_somewhere(files[name], data.draw, value)
     try:
-        Rulebook.from_data(files, GOOD_CATALOG)
+        load(files)
     except RulesError as error:
-        assert all(p.file.startswith("rules/decision/") for p in error.problems)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), value=values)
-def test_a_catalog_file_with_any_value_anywhere_loads_or_names_its_problems(data: Any, value: Any) -> None:
-    files = copy.deepcopy(CATALOG)
-    name = data.draw(st.sampled_from(sorted(files)))
-    _replace_somewhere(files[name], data.draw, value)
-    try:
-        Catalog.from_data({k: v for k, v in files.items() if k != QUESTIONS}, (QUESTIONS, files[QUESTIONS]))
-    except RulesError as error:
-        assert all(p.file.startswith("rules/catalog") for p in error.problems)
+        assert all(p.file.startswith(folder) for p in error.problems)
 
 
 def test_a_string_where_a_list_of_flags_goes_is_named_as_such() -> None:

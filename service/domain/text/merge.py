@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from ..catalog import Catalog
 from ..mentions import HISTORICAL, NEGATED, PRESENT, Mention, TextFinding
 from ..model import Concern, Intake, Patient, TreatmentRequest, Venue
+from ..validate import MAX_ITEMS  # what text adds stays within what a request may send
 from .reader import TextReader
-
-_MAX_ITEMS = 20
 
 
 @dataclass
@@ -63,7 +62,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     draft.code = m.code
                 else:
                     draft = next((c for c in concerns if c.code == m.code), None)
-                    if draft is None and len(concerns) < _MAX_ITEMS:
+                    if draft is None and len(concerns) < MAX_ITEMS:
                         draft = _Draft(m.code)
                         concerns.append(draft)
                 if draft is not None:
@@ -74,7 +73,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 continue
             if m.kind in ("finding", "body_site") and m.assertion == PRESENT:
                 target = _nearest(m, anchors) or own or _fallback(m, mentions, concerns, reader, site_distance)
-                if target is None and len(concerns) < _MAX_ITEMS:
+                if target is None and len(concerns) < MAX_ITEMS:
                     target = _Draft("", text="(read from text)")
                     concerns.append(target)
                 if target is None:
@@ -98,7 +97,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     target.body_site = m.code
                     used.add(k)
             elif m.kind == "treatment" and m.assertion == PRESENT:
-                if all(t.code != m.code for t in treatments) and len(treatments) < _MAX_ITEMS:
+                if all(t.code != m.code for t in treatments) and len(treatments) < MAX_ITEMS:
                     treatments.append(TreatmentRequest(m.code, _nearest_site(m, mentions, site_distance)))
                 used.add(k)
             elif m.kind in ("condition", "medication") and m.assertion == PRESENT:
