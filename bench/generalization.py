@@ -48,9 +48,12 @@ def part_of(intake_id: str) -> str:
     return "tuning" if hashlib.sha256(intake_id.encode()).digest()[0] % 2 == 0 else "final"
 
 
-def load(part: str | None = None, folder: Path = FOLDER) -> list[dict[str, Any]]:
+def load(part: str | None = None, folder: Path = FOLDER, authors: str = "") -> list[dict[str, Any]]:
+    """The intakes of one half (or both), of the given authors (letters; all when empty)."""
     items = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.glob("author_*.yaml")):
+        if authors and path.stem.removeprefix("author_") not in authors:
+            continue
         for item in yaml.safe_load(path.read_text(encoding="utf-8"))["intakes"]:
             if part is None or part_of(item["id"]) == part:
                 items.append(item)
@@ -159,10 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--part", choices=["tuning", "final"], help="one half only (default: each half apart)")
     parser.add_argument("-v", action="store_true", help="print every disagreement (tuning half only)")
+    parser.add_argument("--authors", default="", help="only these authors' sets, by letter (e.g. defg)")
     args = parser.parse_args(argv)
     triage = build_triage(DEFAULT_RULES_DIR)
     for part in [args.part] if args.part else ["tuning", "final"]:
-        items = load(part)
+        items = load(part, authors=args.authors)
         scores = {name: score(triage, items, mode) for name, mode in MODES.items()}
         kinds = Counter(item.get("kind") for item in items)
         print(table(scores, f"\n{part} half: {len(items)} intakes ({', '.join(f'{k} {n}' for k, n in kinds.items())})"))
