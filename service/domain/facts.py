@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalog import TREATMENT_TAGS, Catalog
-from .model import CHANNELS, FITZPATRICK_TYPES, VENUE_KINDS, Category, Intake, Invasiveness, MedSpa, Practitioner
+from .model import (
+    CHANNELS,
+    FITZPATRICK_TYPES,
+    READ_FROM_TEXT,
+    SEXES,
+    VENUE_KINDS,
+    Category,
+    Intake,
+    Invasiveness,
+    MedSpa,
+    Practitioner,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +69,7 @@ FACT_FIELDS: dict[str, dict[str, Domain]] = {
         "pregnant": Domain("tri"),
         "breastfeeding": Domain("tri"),
         "fitzpatrick": _enum(*FITZPATRICK_TYPES, "unknown"),
+        "sex": _enum(*SEXES, "unknown"),
         "conditions": Domain("set", kind="condition"),
         "medications": Domain("set", kind="medication"),
     },
@@ -175,11 +187,13 @@ def build_facts(intake: Intake, catalog: Catalog) -> list[dict[str, Any]]:
         _spread(fact, "tags", sorted(tc.tags))
         site = treatment_site(t.body_site, tc.tags)
         for c in intake.concerns:
-            if same_site(c.body_site, site):
-                if c.code in concerns:
-                    fact[set_key("concerns_at_site", c.code)] = 1
-                else:
+            if c.code not in concerns:
+                # A concern the reader made from words it could not place could be anywhere: the
+                # site its words suggest is a guess, so it is at every treatment's site.
+                if c.text == READ_FROM_TEXT or same_site(c.body_site, site):
                     fact["uncoded_at_site"] = True
+            elif same_site(c.body_site, site):
+                fact[set_key("concerns_at_site", c.code)] = 1
         facts.append(fact)
     p = intake.patient
     patient: dict[str, Any] = {
@@ -189,6 +203,7 @@ def build_facts(intake: Intake, catalog: Catalog) -> list[dict[str, Any]]:
         "pregnant": _tri(p.pregnant),
         "breastfeeding": _tri(p.breastfeeding),
         "fitzpatrick": p.fitzpatrick or "unknown",
+        "sex": p.sex or "unknown",
     }
     if p.age_years is not None:
         patient["age"] = p.age_years

@@ -61,6 +61,9 @@ class MedSpa(Enum):
 CHANNELS = ("BOOKING", "TELEHEALTH_INTAKE")
 VENUE_KINDS = ("MED_SPA", "DERMATOLOGY_PRACTICE")
 FITZPATRICK_TYPES = ("I", "II", "III", "IV", "V", "VI")
+SEXES = ("FEMALE", "MALE")
+# The text of a concern the text reader made from words it could not place as a concept.
+READ_FROM_TEXT = "(read from text)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class Patient:
     fitzpatrick: str | None = None  # "I".."VI", None = not known
     conditions: tuple[str, ...] = ()
     medications: tuple[str, ...] = ()
+    sex: str | None = None  # one of SEXES (for clinical use), None = not known
 
 
 @dataclass(frozen=True, slots=True)

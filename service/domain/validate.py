@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .catalog import Catalog
 from .errors import FieldViolation
-from .model import CHANNELS, FITZPATRICK_TYPES, VENUE_KINDS, Intake
+from .model import CHANNELS, FITZPATRICK_TYPES, SEXES, VENUE_KINDS, Intake
 
 MAX_ITEMS = 20
 MAX_FINDINGS = 40
@@ -42,6 +42,8 @@ def check_intake(intake: Intake, catalog: Catalog) -> list[FieldViolation]:
         bad("patient.age_years", f"must be between 0 and {MAX_AGE}")
     if p.fitzpatrick is not None and p.fitzpatrick not in FITZPATRICK_TYPES:
         bad("patient.fitzpatrick", "unknown enum value")
+    if p.sex is not None and p.sex not in SEXES:
+        bad("patient.sex", "unknown enum value")
     for name, kind, values in (("conditions", "condition", p.conditions), ("medications", "medication", p.medications)):
         if len(values) > MAX_ITEMS:
             bad(f"patient.{name}", f"more than {MAX_ITEMS} items")

@@ -29,6 +29,7 @@ def _names(enum_type, prefix: str) -> dict[int, str]:  # type: ignore[no-untyped
 _CHANNEL = _names(pb.Channel, "CHANNEL_")
 _FITZPATRICK = _names(pb.Fitzpatrick, "FITZPATRICK_")
 _VENUE_KIND = _names(pb.VenueKind, "VENUE_KIND_")
+_SEX = _names(pb.Sex, "SEX_")
 _ROUTE = {r: pb.Route.Value(f"ROUTE_{r.name}") for r in Route}
 _URGENCY = {u: pb.Urgency.Value(f"URGENCY_{u.name}") for u in Urgency}
 _CATEGORY = {c: pb.ConcernCategory.Value(f"CONCERN_CATEGORY_{c.name}") for c in Category}
@@ -57,6 +58,7 @@ def decode_intake(req: pb.AssessRequest) -> Intake:
         fitzpatrick=_enum(p.fitzpatrick, _FITZPATRICK),
         conditions=tuple(p.conditions),
         medications=tuple(p.medications),
+        sex=_enum(p.sex, _SEX),
     )
     venue = None
     if req.HasField("venue"):

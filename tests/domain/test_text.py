@@ -34,6 +34,8 @@ def _facts(intake: Intake) -> set[str]:
         value = getattr(p, name)
         if value is not None:
             out.add(f"patient:{name}={str(value).lower()}")
+    if p.sex is not None:
+        out.add(f"patient:sex={p.sex}")
     return out
 
 

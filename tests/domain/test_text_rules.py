@@ -76,12 +76,12 @@ def test_several_problems_in_text_rules_are_all_reported_each_with_its_line(tmp_
     assert _problems(rules) == [
         "rules/text.yaml:49: windows.pair_gap: must be a whole number of words, 0 or more",
         "rules/text.yaml:57: negation.before[0]: must be a phrase (a string with at least one word)",
-        "rules/text.yaml:136: unknown key 'idiom' (did you mean 'idioms'?)",
-        "rules/text.yaml:155: combinations[1]: unknown key(s) ['whithin'] (known: all, concern, finding, within); "
+        "rules/text.yaml:161: unknown key 'idiom' (did you mean 'idioms'?)",
+        "rules/text.yaml:180: combinations[1]: unknown key(s) ['whithin'] (known: all, concern, finding, within); "
         "did you mean 'within'?",
-        "rules/text.yaml:155: combinations[1]: missing required key(s) ['within']",
-        "rules/text.yaml:183: sizes[0].min_mm: must be a number",
-        "rules/text.yaml:192: complication_concern: unknown concern code 'complication'",
+        "rules/text.yaml:180: combinations[1]: missing required key(s) ['within']",
+        "rules/text.yaml:208: sizes[0].min_mm: must be a number",
+        "rules/text.yaml:217: complication_concern: unknown concern code 'complication'",
     ]
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..catalog import Catalog
 from ..mentions import HISTORICAL, NEGATED, PRESENT, Mention, TextFinding
-from ..model import Concern, Intake, Patient, TreatmentRequest, Venue
+from ..model import READ_FROM_TEXT, Concern, Intake, Patient, TreatmentRequest, Venue
 from ..validate import MAX_ITEMS  # what text adds stays within what a request may send
 from .reader import TextReader
 
@@ -30,6 +30,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
     conditions = list(intake.patient.conditions)
     medications = list(intake.patient.medications)
     facts: dict[str, str] = {}
+    conflicting: set[str] = set()
     report: list[TextFinding] = []
     p0, v0 = intake.patient, intake.venue
     structured = {  # facts the request already states: text does not override them
@@ -38,6 +39,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
             ("age_years", p0.age_years),
             ("pregnant", p0.pregnant),
             ("breastfeeding", p0.breastfeeding),
+            ("sex", p0.sex),
             ("venue_kind", v0.kind if v0 else None),
             ("medical_supervision", v0.medical_supervision if v0 else None),
         )
@@ -68,13 +70,27 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 if draft is not None:
                     anchors.append((m, draft))
                     used.add(k)
+        # The body site of a requested treatment ("a peel for my face") is no concern of its own.
+        sites = {
+            k: _nearest_site(m, mentions, site_distance)
+            for k, m in enumerate(mentions)
+            if m.kind == "treatment" and m.assertion == PRESENT
+        }
+        treatment_sites = set(sites.values())
         for k, m in enumerate(mentions):
             if k in used:
                 continue
+            if m.kind == "problem":
+                # A problem no concept names: a concern told only in words, where no other is.
+                if m.assertion == PRESENT and not concerns and len(concerns) < MAX_ITEMS:
+                    concerns.append(_Draft("", text=READ_FROM_TEXT))
+                continue
             if m.kind in ("finding", "body_site") and m.assertion == PRESENT:
                 target = _nearest(m, anchors) or own or _fallback(m, mentions, concerns, reader, site_distance)
+                if target is None and m.kind == "body_site" and k in treatment_sites:
+                    continue
                 if target is None and len(concerns) < MAX_ITEMS:
-                    target = _Draft("", text="(read from text)")
+                    target = _Draft("", text=READ_FROM_TEXT)
                     concerns.append(target)
                 if target is None:
                     continue
@@ -98,7 +114,8 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     used.add(k)
             elif m.kind == "treatment" and m.assertion == PRESENT:
                 if all(t.code != m.code for t in treatments) and len(treatments) < MAX_ITEMS:
-                    treatments.append(TreatmentRequest(m.code, _nearest_site(m, mentions, site_distance)))
+                    site = sites.get(k, -1)
+                    treatments.append(TreatmentRequest(m.code, mentions[site].code if site >= 0 else ""))
                 used.add(k)
             elif m.kind in ("condition", "medication") and m.assertion == PRESENT:
                 values = conditions if m.kind == "condition" else medications
@@ -106,14 +123,16 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     values.append(m.code)
                 used.add(k)
             elif m.kind in ("patient_fact", "venue_fact") and m.assertion in (PRESENT, NEGATED):
-                if m.code == "venue_kind" and m.assertion == NEGATED:
-                    continue
+                if m.assertion == NEGATED and m.value not in ("true", "false"):
+                    continue  # "not a med spa", "not male": nothing known
                 value = m.value
+                if m.code == "sex" and facts.get("sex", value) != value:
+                    conflicting.add("sex")  # "I'm a man, booking for my wife": not known
                 if m.code not in facts:
                     facts[m.code] = value
                     if m.code not in structured:
                         used.add(k)
-        report.extend(TextFinding(field_name, m, k in used) for k, m in enumerate(mentions))
+        report.extend(TextFinding(field_name, m, k in used) for k, m in enumerate(mentions) if m.kind != "problem")
 
     for i, c in enumerate(intake.concerns):
         if c.text:
@@ -146,6 +165,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         fitzpatrick=p.fitzpatrick,
         conditions=tuple(conditions),
         medications=tuple(medications),
+        sex=p.sex if p.sex is not None or "sex" in conflicting else facts.get("sex"),
     )
     venue = intake.venue
     if venue is None and ("venue_kind" in facts or "medical_supervision" in facts):
@@ -209,9 +229,11 @@ def _fallback(
     return concerns[0]
 
 
-def _nearest_site(m: Mention, mentions: list[Mention], distance: int) -> str:
-    """The body site nearest a requested treatment, at most ``distance`` words from its last word."""
-    sites = [
-        x for x in mentions if x.kind == "body_site" and x.assertion == PRESENT and abs(x.first - m.last) <= distance
-    ]
-    return min(sites, key=lambda x: abs(x.first - m.last)).code if sites else ""
+def _nearest_site(m: Mention, mentions: list[Mention], distance: int) -> int:
+    """The index of the body site nearest a requested treatment, at most ``distance`` words from
+    its last word; -1 if there is none."""
+    best, gap = -1, distance + 1
+    for k, x in enumerate(mentions):
+        if x.kind == "body_site" and x.assertion == PRESENT and abs(x.first - m.last) < gap:
+            best, gap = k, abs(x.first - m.last)
+    return best

@@ -84,6 +84,7 @@ class TextReader:
         self._word_cache: dict[str, str] = {}  # raw word -> its normalised, corrected form
         # The age patterns as one alternation: one scan of the text instead of one each.
         self._age = re.compile("|".join(f"(?:{p.pattern})" for p in rules.age_patterns)) if rules.age_patterns else None
+        self._sex = re.compile("|".join(f"(?:{p.pattern})" for p in rules.sex_patterns)) if rules.sex_patterns else None
         groups_of: dict[tuple[str, ...], list[tuple[int, int]]] = {}
         for c, (_, _, _, groups) in enumerate(rules.combinations):
             for g, group in enumerate(groups):
@@ -177,6 +178,8 @@ class TextReader:
         if has_digit(lower):  # sizes and ages need a number
             mentions.extend(self._sizes(lower, tokens))
             mentions.extend(self._ages(lower, tokens))
+        if self._sex is not None:
+            mentions.extend(self._sexes(lower, tokens))
         covered = {k for m in mentions for k in range(m.first, m.last + 1)}
         cues = _longest_matches(words, self._cue_trie, clause)
         cues = [c for c in cues if not any(k in covered for k in range(c[0], c[1]))]
@@ -187,7 +190,10 @@ class TextReader:
         mentions = list(unique.values())
         mentions.sort(key=lambda m: (m.first, m.kind))
         if self.rules.proxy_persons:
-            cues = self._proxy(cues, mentions, tokens, lower)
+            cues, patients = self._proxy(cues, mentions, tokens, lower)
+            if patients and self.rules.sex_persons:  # "my son has ...": the patient is male
+                mentions.extend(self._sex_of(patients, tokens))
+                mentions.sort(key=lambda m: (m.first, m.kind))
         negated = self._negation_scopes(mentions, cues, clause, words)
         out = [self._assert(m, cues, clause, words, k in negated) for k, m in enumerate(mentions)]
         if self.rules.recent_use:
@@ -198,11 +204,11 @@ class TextReader:
 
     def _proxy(
         self, cues: list[tuple[int, int, Any]], mentions: list[Mention], tokens: Tokens, lower: str
-    ) -> list[tuple[int, int, Any]]:
-        """The cues left once the text says whom it is about: a person named as the patient ("my
-        son is 15", "on behalf of my wife", "my son has acne" in a text with no body site of the
-        writer's own) is the patient, so no cue naming them marks another person; nor does one
-        naming a reporter ("my wife says it has grown")."""
+    ) -> tuple[list[tuple[int, int, Any]], list[int]]:
+        """The cues left once the text says whom it is about, and the tokens naming the patient: a
+        person named as the patient ("my son is 15", "on behalf of my wife", "my son has acne" in a
+        text with no body site of the writer's own) is the patient, so no cue naming them marks
+        another person; nor does one naming a reporter ("my wife says it has grown")."""
         rules = self.rules
         words = tokens.words
         persons: set[str] = set()
@@ -225,14 +231,55 @@ class TextReader:
                 if not own:
                     persons.add(person)
         if not persons and not dropped:
-            return cues
+            return cues, []
         out = []
+        patients = []
         for k, (start, end, hits) in enumerate(cues):
             if k in dropped or words[end - 1] in persons:
+                if words[end - 1] in persons:
+                    patients.append(end - 1)
                 hits = tuple(h for h in hits if h != ("other_person", "before"))
                 if not hits:
                     continue
             out.append((start, end, hits))
+        return out, patients
+
+    def _sex_of(self, patients: list[int], tokens: Tokens) -> list[Mention]:
+        """The sex of the persons named as the patient ("my son", "my wife"), where it is one."""
+        sexes = self.rules.sex_persons
+        return [
+            Mention("patient_fact", "sex", tokens.starts[k], tokens.ends[k], PRESENT, sexes[tokens.words[k]], k, k)
+            for k in patients
+            if tokens.words[k] in sexes
+        ]
+
+    def _sexes(self, lower: str, tokens: Tokens) -> list[Mention]:
+        """Sex for clinical use, as the sex patterns of rules/text.yaml state it ("50m", "f32", "a
+        60 year old man", "i'm a guy"). Each pattern ends at a word of ``sex.FEMALE`` or
+        ``sex.MALE`` or at a number, so it is tried only at the few words before those."""
+        assert self._sex is not None
+        words, starts = tokens.words, tokens.starts
+        triggers = self.rules.sex_words
+        out: list[Mention] = []
+        tried: set[int] = set()
+        reach = self.rules.windows.age_words_before + 2
+        for k, w in enumerate(words):
+            if w not in triggers and not (has_digit(w) and (w[:1] in ("m", "f") or w[-1:] in ("m", "f"))):
+                continue
+            for i in range(max(0, k - reach), k + 1):
+                if i in tried:
+                    continue
+                tried.add(i)
+                hit = self._sex.match(lower, starts[i])
+                if hit is None:
+                    continue
+                group = next((g for g in range(1, len(hit.groups()) + 1) if hit.group(g) is not None), 0)
+                sex = triggers.get(hit.group(group)) if group else None
+                if sex is not None:
+                    first = token_at(tokens, hit.start(group))
+                    out.append(
+                        Mention("patient_fact", "sex", hit.start(group), hit.end(group), PRESENT, sex, first, first)
+                    )
         return out
 
     def _age_follows(self, end: int, tokens: Tokens, lower: str) -> bool:
@@ -549,7 +596,7 @@ class TextReader:
         words_before = self.rules.windows.age_words_before
         resume = 0  # like a scan: a match that gave no age is not looked into again
         for k in range(len(words)):
-            if not words[k][:1].isdigit():
+            if not has_digit(words[k]):  # "32", "f32", "50m"
                 continue
             for i in range(max(0, k - words_before), k + 1):
                 # A word starts a pattern; so does the part after an apostrophe ("x'i am 40").
@@ -592,7 +639,8 @@ class TextReader:
                 if cue_type == "historical" and (m.kind == "condition" or m.code == "age_years"):
                     continue  # a condition is history by nature ("history of cold sores"); an age is now
                 if cue_type == "negation":
-                    return _with(m, NEGATED, "false" if m.value == "true" else m.value)
+                    # "not pregnant": false; "not post-menopausal": nothing known
+                    return _with(m, NEGATED, {"true": "false", "false": ""}.get(m.value, m.value))
                 return _with(m, cue_type)
         if m.kind == "medication" and "treatment_past" in types:
             return _with(m, HISTORICAL)  # "was on isotretinoin last year"

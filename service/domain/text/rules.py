@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from ..catalog import Catalog
 from ..errors import Problems, RulesError, line_at, line_of
+from ..model import SEXES
 from .tokens import WORD, normalize_word
 
 KINDS = ("concern", "finding", "body_site", "condition", "medication", "treatment")
@@ -30,7 +31,8 @@ PROXY_KEYS = ("persons", "before", "after", "own", "reporters")
 CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done")
 RECENT_USE_KEYS = ("code", "within_months", "from")
 OWN_FINDING_KEYS = ("concerns", "findings", "unless")
-PATIENT_FACTS = ("pregnant", "breastfeeding")
+PATIENT_FACTS = ("pregnant", "breastfeeding", "not_pregnant")
+SEX_KEYS = ("patterns", *SEXES, "persons")
 VENUE_KEYS = ("MED_SPA", "DERMATOLOGY_PRACTICE", "supervised")
 WINDOW_NAMES = (
     "negation_reach",
@@ -51,6 +53,8 @@ OPTIONAL_KEYS = (
     "patient_facts",
     "venue",
     "age",
+    "sex",
+    "problem_words",
     "idioms",
     "lesion_findings",
     "lesion_concerns",
@@ -128,6 +132,11 @@ class TextRules:
     # (concerns, findings part of their own picture, findings that make them more than that)
     own_findings: tuple[tuple[frozenset[str], frozenset[str], frozenset[str]], ...] = ()
     pair_breakers: frozenset[str] = frozenset()  # a two-word phrase is never read apart across one
+    # Sex for clinical use: patterns whose group 1 is a word of sex_words ("50m", "a 60 year old
+    # man"), and the sex of a person the text is written for (sex_persons: "my son has ...").
+    sex_patterns: tuple[re.Pattern[str], ...] = ()
+    sex_words: Mapping[str, str] = field(default_factory=dict)
+    sex_persons: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, file: str, data: Any, catalog: Catalog, problems: Problems | None = None) -> TextRules | None:
@@ -284,7 +293,12 @@ class _Parser:
             self.parse_facts("patient_facts", data["patient_facts"], PATIENT_FACTS, facts)
         if "venue" in data:
             self.parse_facts("venue", data["venue"], VENUE_KEYS, facts)
-        ages = self.parse_ages(data["age"]) if "age" in data else ()
+        # Words of a problem that may be no listed concept ("a lump", "a boil"): read as a
+        # problem, they make a concern told only in words where the text names no other.
+        for p in (self.phrases(data["problem_words"], "problem_words") if "problem_words" in data else None) or ():
+            facts.setdefault(p, []).append(("problem", "", ""))
+        ages = self.patterns("age", data["age"], "the age") if "age" in data else ()
+        sex = self.parse_sex(data["sex"]) if "sex" in data else ((), {}, {})
         idioms = self.phrases(data["idioms"], "idioms") if "idioms" in data else []
         lesion_findings = (
             self.codes("finding", data["lesion_findings"], "lesion_findings") if "lesion_findings" in data else []
@@ -336,6 +350,9 @@ class _Parser:
             recent_use=tuple(recent_use),
             own_findings=tuple(own_findings),
             pair_breakers=breakers,
+            sex_patterns=sex[0],
+            sex_words=sex[1],
+            sex_persons=sex[2],
         )
 
     def parse_spelling(self, raw: Any) -> dict[str, str]:
@@ -386,7 +403,9 @@ class _Parser:
         for name, phrases in section.items():
             if name not in known:
                 continue
-            if key == "patient_facts":
+            if name == "not_pregnant":  # "post-menopausal": no pregnancy is possible
+                fact = ("patient_fact", "pregnant", "false")
+            elif key == "patient_facts":
                 fact = ("patient_fact", str(name), "true")
             elif name == "supervised":
                 fact = ("venue_fact", "medical_supervision", "true")
@@ -395,14 +414,16 @@ class _Parser:
             for p in self.phrases(phrases, f"{key}.{name}", section) or ():
                 facts.setdefault(p, []).append(fact)
 
-    def parse_ages(self, raw: Any) -> tuple[re.Pattern[str], ...]:
+    def patterns(self, key: str, raw: Any, group: str) -> tuple[re.Pattern[str], ...]:
+        """A list of regular expressions, each with exactly one group (``group``: what it holds),
+        that also combine into one alternation (the reader scans them as one)."""
         if not isinstance(raw, list):
-            self.fail("age", "must be a list of regular expressions (group 1: the age)", raw)
+            self.fail(key, f"must be a list of regular expressions (group 1: {group})", raw)
             return ()
-        ages: list[re.Pattern[str]] = []
+        found: list[re.Pattern[str]] = []
         good = True
         for i, text in enumerate(raw):
-            where = f"age[{i}]"
+            where = f"{key}[{i}]"
             if not isinstance(text, str):
                 self.fail(where, "must be a regular expression (a string)", raw)
                 good = False
@@ -414,16 +435,36 @@ class _Parser:
                 good = False
                 continue
             if pattern.groups != 1:
-                self.fail(where, f"needs exactly one group, the age (has {pattern.groups})", raw)
+                self.fail(where, f"needs exactly one group, {group} (has {pattern.groups})", raw)
                 good = False
                 continue
-            ages.append(pattern)
-        if good and ages:
-            try:  # the reader scans them as one alternation: group names or global flags may clash
-                re.compile("|".join(f"(?:{p.pattern})" for p in ages))
+            found.append(pattern)
+        if good and found:
+            try:  # one alternation: group names or global flags may clash
+                re.compile("|".join(f"(?:{p.pattern})" for p in found))
             except (re.error, OverflowError, RecursionError) as exc:
-                self.fail("age", f"the patterns do not combine into one alternation ({exc})", raw)
-        return tuple(ages)
+                self.fail(key, f"the patterns do not combine into one alternation ({exc})", raw)
+        return tuple(found)
+
+    def parse_sex(self, raw: Any) -> tuple[tuple[re.Pattern[str], ...], dict[str, str], dict[str, str]]:
+        section = self.mapping("sex", raw, "patterns, FEMALE and MALE (lists of words) and persons")
+        if not section:
+            return (), {}, {}
+        self.keys(section, "sex", SEX_KEYS, ("patterns",))
+        patterns = (
+            self.patterns("sex.patterns", section["patterns"], "a word of FEMALE or MALE")
+            if "patterns" in section
+            else ()
+        )
+        words = {w: sex for sex in SEXES if sex in section for w in self.words(f"sex.{sex}", section[sex])}
+        persons: dict[str, str] = {}
+        if "persons" in section:
+            named = self.mapping("sex.persons", section["persons"], "FEMALE and MALE to lists of person words")
+            self.keys(named, "sex.persons", SEXES, ())
+            for sex in SEXES:
+                if sex in named:
+                    persons.update((w, sex) for w in self.words(f"sex.persons.{sex}", named[sex]))
+        return patterns, words, persons
 
     def entries(self, key: str, data: dict[Any, Any], parse: Callable[[dict[Any, Any], str], T | None]) -> list[T]:
         """A list section whose entries are mappings, each parsed on its own; the sound ones."""

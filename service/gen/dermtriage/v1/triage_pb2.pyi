@@ -23,6 +23,12 @@ class Fitzpatrick(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FITZPATRICK_V: _ClassVar[Fitzpatrick]
     FITZPATRICK_VI: _ClassVar[Fitzpatrick]
 
+class Sex(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SEX_UNSPECIFIED: _ClassVar[Sex]
+    SEX_FEMALE: _ClassVar[Sex]
+    SEX_MALE: _ClassVar[Sex]
+
 class VenueKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     VENUE_KIND_UNSPECIFIED: _ClassVar[VenueKind]
@@ -97,6 +103,9 @@ FITZPATRICK_III: Fitzpatrick
 FITZPATRICK_IV: Fitzpatrick
 FITZPATRICK_V: Fitzpatrick
 FITZPATRICK_VI: Fitzpatrick
+SEX_UNSPECIFIED: Sex
+SEX_FEMALE: Sex
+SEX_MALE: Sex
 VENUE_KIND_UNSPECIFIED: VenueKind
 VENUE_KIND_MED_SPA: VenueKind
 VENUE_KIND_DERMATOLOGY_PRACTICE: VenueKind
@@ -158,20 +167,22 @@ class AssessRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., patient: _Optional[_Union[Patient, _Mapping]] = ..., concerns: _Optional[_Iterable[_Union[Concern, _Mapping]]] = ..., requested_treatments: _Optional[_Iterable[_Union[TreatmentRequest, _Mapping]]] = ..., venue: _Optional[_Union[Venue, _Mapping]] = ..., free_text: _Optional[str] = ...) -> None: ...
 
 class Patient(_message.Message):
-    __slots__ = ("age_years", "pregnant", "breastfeeding", "fitzpatrick", "conditions", "medications")
+    __slots__ = ("age_years", "pregnant", "breastfeeding", "fitzpatrick", "conditions", "medications", "sex")
     AGE_YEARS_FIELD_NUMBER: _ClassVar[int]
     PREGNANT_FIELD_NUMBER: _ClassVar[int]
     BREASTFEEDING_FIELD_NUMBER: _ClassVar[int]
     FITZPATRICK_FIELD_NUMBER: _ClassVar[int]
     CONDITIONS_FIELD_NUMBER: _ClassVar[int]
     MEDICATIONS_FIELD_NUMBER: _ClassVar[int]
+    SEX_FIELD_NUMBER: _ClassVar[int]
     age_years: int
     pregnant: bool
     breastfeeding: bool
     fitzpatrick: Fitzpatrick
     conditions: _containers.RepeatedScalarFieldContainer[str]
     medications: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, age_years: _Optional[int] = ..., pregnant: _Optional[bool] = ..., breastfeeding: _Optional[bool] = ..., fitzpatrick: _Optional[_Union[Fitzpatrick, str]] = ..., conditions: _Optional[_Iterable[str]] = ..., medications: _Optional[_Iterable[str]] = ...) -> None: ...
+    sex: Sex
+    def __init__(self, age_years: _Optional[int] = ..., pregnant: _Optional[bool] = ..., breastfeeding: _Optional[bool] = ..., fitzpatrick: _Optional[_Union[Fitzpatrick, str]] = ..., conditions: _Optional[_Iterable[str]] = ..., medications: _Optional[_Iterable[str]] = ..., sex: _Optional[_Union[Sex, str]] = ...) -> None: ...
 
 class Concern(_message.Message):
     __slots__ = ("code", "findings", "body_site", "text")
