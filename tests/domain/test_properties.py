@@ -58,12 +58,22 @@ RED_FLAG_TIER = {
     "lesion_pearly_or_rolled_edge": Urgency.ROUTINE,
 }
 # Where a finding is expected and no red flag: an ordinary cold sore is blisters (§2.3).
-RED_FLAG_EXEMPT = {"blisters": {"cold_sore"}, "clustered_blisters_or_erosions": {"cold_sore"}}
+# Eye symptoms with facial redness or rosacea are ocular rosacea, routine (clinical basis §2.3).
+RED_FLAG_EXEMPT = {
+    "blisters": {"cold_sore"},
+    "clustered_blisters_or_erosions": {"cold_sore"},
+    "eye_involvement": {"rosacea", "redness"},
+}
 # Findings that explain another one, so that adding them may lift a red flag on purpose: peeling
 # is the expected course after a peel, laser or needling, not skin shedding from SJS/TEN
 # (rule redflag.sjs_ten.skin_shedding; StatPearls, Chemical Peels). SJS's other signs
 # (mucosal involvement, widespread skin pain) stay red flags whatever explains the peeling.
-EXPLAINS = {"skin_peeling": {"after_peel", "after_energy_device", "after_microneedling"}}
+# Blisters where an active cold sore is are the cold sore's: a deferral, not a red flag (§2.3).
+EXPLAINS = {
+    "skin_peeling": {"after_peel", "after_energy_device", "after_microneedling"},
+    "blisters": {"active_cold_sore_at_site"},
+    "clustered_blisters_or_erosions": {"active_cold_sore_at_site"},
+}
 # ABCDE and NG12 features count on a mole or spot: a dermatologist, never a med spa (§1.2-1.3).
 PIGMENTED = ["mole", "dark_spot", "skin_lesion", "age_spots", "hyperpigmentation", "seborrheic_keratosis"]
 LESION_WARNINGS = [
@@ -141,6 +151,7 @@ def _with_finding(intake: Intake, index: int, finding: str, code: str | None = N
 def test_a_red_flag_finding_goes_to_a_dermatologist_at_least_at_its_tier(triage, intake, finding, data) -> None:  # type: ignore[no-untyped-def]
     index = data.draw(st.integers(0, len(intake.concerns) - 1))
     assume(intake.concerns[index].code not in RED_FLAG_EXEMPT.get(finding, ()))
+    assume(EXPLAINS.get(finding, set()).isdisjoint(intake.concerns[index].findings))
     decision = triage.assess(_with_finding(intake, index, finding))
     assert decision.route is Route.DERMATOLOGIST
     assert decision.urgency.value >= RED_FLAG_TIER[finding].value

@@ -12,7 +12,7 @@ from google.protobuf import json_format
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from service.domain.model import Concern, Intake, Patient
+from service.domain.model import Concern, Intake, Patient, Route, Venue
 from service.domain.text import merge_text
 from service.gen.dermtriage.v1 import triage_pb2 as pb
 from tests.support.paths import DATA as TEST_DATA
@@ -126,6 +126,39 @@ def test_a_text_finding_with_no_concern_named_goes_to_the_coded_concern_on_its_s
     merged = _read_with(triage, "the one on my back has got bigger", *coded)
     by_code = {c.code: c for c in merged.concerns}
     assert "lesion_changed_size" in by_code["mole"].findings and not by_code["wrinkles"].findings
+
+
+NET_HOLDS = [
+    "there's a weird bump on my back that won't go away, can I get a facial and a peel?",
+    "I've got a boil on my thigh, would like laser hair removal on my legs",
+    "my arm flared up last week, booking microdermabrasion on my face",
+    "got this blotch on my neck, I'd like a facial",
+]
+NET_PASSES = [
+    "no lumps or bumps, just want a peel",
+    "I'd like a chemical peel for my face",
+    "I get the odd spot, would like a peel",
+]
+
+
+@pytest.mark.parametrize("text", NET_HOLDS)
+def test_a_problem_no_concept_places_is_held_and_screened(triage, text: str) -> None:  # type: ignore[no-untyped-def]
+    """The safety net: words of a problem the reader cannot place never leave a treatment on the
+    skin bookable, and the answer asks for the concern and its warning signs."""
+    decision = triage.assess(Intake(channel="BOOKING", free_text=text, venue=Venue("MED_SPA", True)))
+    assert decision.route is Route.DERMATOLOGIST
+    assert "CONCERN_NOT_RECOGNISED" in decision.flags
+    assert {"concern.code", "concern.red_flags"} <= {q.id for q in decision.questions}
+    assert decision.treatments and not any(t.med_spa_appropriate for t in decision.treatments)
+
+
+@pytest.mark.parametrize("text", NET_PASSES)
+def test_words_that_name_no_problem_do_not_trip_the_net(triage, text: str) -> None:  # type: ignore[no-untyped-def]
+    decision = triage.assess(
+        Intake(channel="BOOKING", free_text=text, venue=Venue("MED_SPA", True), patient=Patient(pregnant=False))
+    )
+    assert "CONCERN_NOT_RECOGNISED" not in decision.flags
+    assert any(t.med_spa_appropriate for t in decision.treatments)
 
 
 def test_a_coded_treatment_is_the_context_a_burn_needs(triage) -> None:  # type: ignore[no-untyped-def]

@@ -73,16 +73,25 @@ def test_several_problems_in_text_rules_are_all_reported_each_with_its_line(tmp_
             ]
         },
     )
+    at = _line_of  # the line of the shipped file each change is on
+    negation = 'before: ["no", not,'
+    streak = at("{finding: red_streak, within: 3,")
     assert _problems(rules) == [
-        "rules/text.yaml:49: windows.pair_gap: must be a whole number of words, 0 or more",
-        "rules/text.yaml:57: negation.before[0]: must be a phrase (a string with at least one word)",
-        "rules/text.yaml:161: unknown key 'idiom' (did you mean 'idioms'?)",
-        "rules/text.yaml:180: combinations[1]: unknown key(s) ['whithin'] (known: all, concern, finding, within); "
-        "did you mean 'within'?",
-        "rules/text.yaml:180: combinations[1]: missing required key(s) ['within']",
-        "rules/text.yaml:208: sizes[0].min_mm: must be a number",
-        "rules/text.yaml:217: complication_concern: unknown concern code 'complication'",
+        f"rules/text.yaml:{at('  pair_gap: 2 ')}: windows.pair_gap: must be a whole number of words, 0 or more",
+        f"rules/text.yaml:{at(negation)}: negation.before[0]: must be a phrase (a string with at least one word)",
+        f"rules/text.yaml:{at('idioms: [')}: unknown key 'idiom' (did you mean 'idioms'?)",
+        f"rules/text.yaml:{streak}: combinations[1]: unknown key(s) ['whithin'] "
+        "(known: all, concern, finding, within); did you mean 'within'?",
+        f"rules/text.yaml:{streak}: combinations[1]: missing required key(s) ['within']",
+        f"rules/text.yaml:{at('{finding: lesion_diameter_7mm_plus, min_mm: 7}')}: sizes[0].min_mm: must be a number",
+        f"rules/text.yaml:{at('complication_concern: procedure_complication')}: complication_concern: "
+        "unknown concern code 'complication'",
     ]
+
+
+def _line_of(text: str) -> int:
+    """The line of the shipped rules/text.yaml on which ``text`` first stands."""
+    return SHIPPED[: SHIPPED.index(text)].count("\n") + 1
 
 
 def test_an_empty_text_rules_file_is_a_rules_error(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _DIRECTIONS = ("before", "after")
 _NOT_SUBJECTS = frozenset({"my", "mine", "me", "myself"})
+_THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "his", "hers", "them", "their", "hes", "shes"})
 _ByFirst = dict[str, list[tuple[str, ...]]]  # phrases by their first word
 _SENTENCE_END = re.compile(r"[.!?;]")
 # What a reply answers: "bleeding: no", "pregnant? no"; not the concern the question is about
@@ -189,13 +190,19 @@ class TextReader:
                 unique.setdefault((m.kind, m.code, m.first, m.last), m)
         mentions = list(unique.values())
         mentions.sort(key=lambda m: (m.first, m.kind))
+        writer: set[int] = set()  # mentions of the writer's own, in a text written for someone else
         if self.rules.proxy_persons:
             cues, patients = self._proxy(cues, mentions, tokens, lower)
             if patients and self.rules.sex_persons:  # "my son has ...": the patient is male
                 mentions.extend(self._sex_of(patients, tokens))
                 mentions.sort(key=lambda m: (m.first, m.kind))
+            if patients:
+                writer = self._writers_own(mentions, words, clause)
         negated = self._negation_scopes(mentions, cues, clause, words)
-        out = [self._assert(m, cues, clause, words, k in negated) for k, m in enumerate(mentions)]
+        out = [
+            _with(m, OTHER_PERSON) if k in writer else self._assert(m, cues, clause, words, k in negated)
+            for k, m in enumerate(mentions)
+        ]
         if self.rules.recent_use:
             out = [self._recent(m, lower, tokens, clause) for m in out]
         if self.rules.needs_context:
@@ -226,8 +233,10 @@ class TextReader:
             if _phrase_before(words, start, rules.proxy_before) or self._age_follows(end, tokens, lower):
                 persons.add(person)
             elif _phrase_at(words, end, rules.proxy_after):
-                if own is None:
-                    own = self._writes_of_self(mentions, words)
+                if own is None:  # a note about "pt" names the patient so: "wife has rosacea" is hers
+                    own = self._writes_of_self(mentions, words) or any(
+                        _phrase_at(words, i, rules.proxy_notes) for i in range(len(words))
+                    )
                 if not own:
                     persons.add(person)
         if not persons and not dropped:
@@ -243,6 +252,23 @@ class TextReader:
                     continue
             out.append((start, end, hits))
         return out, patients
+
+    def _writers_own(self, mentions: list[Mention], words: list[str], clause: list[int]) -> set[int]:
+        """In a text written for someone else, the mentions the writer states of themselves: after
+        one of ``proxy.own`` in their clause with no third-person word between ("I have eczema
+        myself but he doesn't"; not "I have noticed he has a rash")."""
+        third = _THIRD_PERSON | self.rules.proxy_persons
+        out: set[int] = set()
+        for k, m in enumerate(mentions):
+            if m.kind not in ("concern", "finding", "condition", "medication") or m.assertion != PRESENT:
+                continue
+            i = m.first - 1
+            while i >= 0 and clause[i] == clause[m.first] and words[i] not in third:
+                if self._own_at(words, i):
+                    out.add(k)
+                    break
+                i -= 1
+        return out
 
     def _sex_of(self, patients: list[int], tokens: Tokens) -> list[Mention]:
         """The sex of the persons named as the patient ("my son", "my wife"), where it is one."""
@@ -309,7 +335,14 @@ class TextReader:
         for m in mentions:  # "my back", "my dry cheeks"
             if m.kind == "body_site" and not first_person.isdisjoint(words[max(m.first - 2, 0) : m.first + 1]):
                 return True
-        return any(_phrase_at(words, i, self.rules.proxy_own) for i in range(len(words)))
+        return any(self._own_at(words, i) for i in range(len(words)))
+
+    def _own_at(self, words: list[str], i: int) -> bool:
+        """Whether one of ``proxy.own`` starts at word ``i`` and is not a report ("I have noticed")."""
+        for p in self.rules.proxy_own:
+            if tuple(words[i : i + len(p)]) == p:
+                return not _phrase_at(words, i + len(p), self.rules.reporters)
+        return False
 
     def _recent(self, m: Mention, lower: str, tokens: Tokens, clause: list[int]) -> Mention:
         """A medicine in the past is its recent-use code (``recent_use``), unless its clause dates
@@ -318,10 +351,19 @@ class TextReader:
             return m
         for code, months, sources in self.rules.recent_use:
             past_code = m.kind == "medication" and m.code == code
-            if not past_code and not (m.code in sources and m.assertion == HISTORICAL):
+            if not past_code and m.code not in sources:
                 continue
-            ago = _months_ago(m, lower, tokens, clause)
-            if ago is not None and ago > months:
+            current = not past_code and m.assertion != HISTORICAL
+            # "on roaccutane for 18 months now" is current use for that long, not a past course
+            ago = _months_ago(m, lower, tokens, clause, since_only=current)
+            if current:
+                # Current use, unless a date puts it in the past ("a course of roaccutane, but
+                # I finished it two years ago"; "started isotretinoin 2 months ago" is recent).
+                if ago is None:
+                    continue
+                if ago > months:
+                    return _with(m, HISTORICAL)
+            elif ago is not None and ago > months:
                 return _with(m, HISTORICAL) if past_code else m
             return Mention("medication", code, m.start, m.end, PRESENT, "", m.first, m.last)
         return m
@@ -721,18 +763,35 @@ def _bound(m: Mention, words: list[str], phrases: frozenset[tuple[str, ...]]) ->
     return any(words[m.first] == p[0] and words[m.last] == p[-1] for p in phrases)
 
 
-def _months_ago(m: Mention, lower: str, tokens: Tokens, clause: list[int]) -> float | None:
+def _months_ago(m: Mention, lower: str, tokens: Tokens, clause: list[int], since_only: bool = False) -> float | None:
     """How many months ago the mention's clause says it was (the statement nearest the mention),
-    or None when it does not say."""
+    else the next clause of the same sentence ("a course of roaccutane, but I finished it two
+    years ago"), or None when neither says. ``since_only``: only statements of time since ("ago",
+    "back"), not of duration ("18 months now")."""
     first = m.first
     while first > 0 and clause[first - 1] == clause[m.first]:
         first -= 1
     last = m.last
     while last + 1 < len(clause) and clause[last + 1] == clause[m.last]:
         last += 1
+    found = _nearest_ago(m, lower, tokens.starts[first], tokens.ends[last], since_only)
+    if found is not None or last + 1 >= len(clause):
+        return found
+    if _SENTENCE_END.search(lower, tokens.ends[last], tokens.starts[last + 1]) is not None:
+        return None
+    after = last + 1
+    while after + 1 < len(clause) and clause[after + 1] == clause[last + 1]:
+        after += 1
+    return _nearest_ago(m, lower, tokens.starts[last + 1], tokens.ends[after], since_only)
+
+
+def _nearest_ago(m: Mention, lower: str, start: int, end: int, since_only: bool) -> float | None:
+    """The months of the dating statement in lower[start:end] nearest the mention, if any."""
     best: float | None = None
     gap = -1
-    for hit in _AGO.finditer(lower, tokens.starts[first], tokens.ends[last]):
+    for hit in _AGO.finditer(lower, start, end):
+        if since_only and hit.group(0).endswith("now"):
+            continue
         if hit.group(1) is None:
             months = 1e9  # "long time ago", "years ago"
         else:

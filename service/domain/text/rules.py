@@ -27,7 +27,7 @@ CUE_TYPES = ("negation", "hypothetical", "historical", "other_person", "treatmen
 # nearer), and long past ("had botox last year": history, not a recent procedure).
 OPTIONAL_CUE_TYPES = ("request", "treatment_past")
 DIRECTIONS = ("before", "after")
-PROXY_KEYS = ("persons", "before", "after", "own", "reporters")
+PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes")
 CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done")
 RECENT_USE_KEYS = ("code", "within_months", "from")
 OWN_FINDING_KEYS = ("concerns", "findings", "unless")
@@ -127,6 +127,7 @@ class TextRules:
     proxy_after: frozenset[tuple[str, ...]] = frozenset()
     proxy_own: frozenset[tuple[str, ...]] = frozenset()  # the writer speaks of their own skin ("for myself")
     reporters: frozenset[tuple[str, ...]] = frozenset()
+    proxy_notes: frozenset[tuple[str, ...]] = frozenset()  # a note that names the patient otherwise ("pt")
     needs_context: tuple[ContextEntry, ...] = ()
     recent_use: tuple[tuple[str, float, frozenset[str]], ...] = ()  # (medication code, months, codes in the past)
     # (concerns, findings part of their own picture, findings that make them more than that)
@@ -346,6 +347,7 @@ class _Parser:
             proxy_after=proxy[1][1] if proxy else frozenset(),
             proxy_own=proxy[1][2] if proxy else frozenset(),
             reporters=proxy[1][3] if proxy else frozenset(),
+            proxy_notes=proxy[1][4] if proxy else frozenset(),
             needs_context=tuple(needs_context),
             recent_use=tuple(recent_use),
             own_findings=tuple(own_findings),
