@@ -112,7 +112,7 @@ def _read_with(triage, text: str, *concerns: Concern) -> Intake:  # type: ignore
 
 def test_a_coded_finding_wins_over_a_graver_reading_of_the_same_words(triage) -> None:  # type: ignore[no-untyped-def]
     """Structured mode: words the coder read as a coded finding are not read again as a graver one."""
-    text = "microneedling 2 days ago, now lots of little bumps and my cheeks are swollen and hot to touch"
+    text = "microneedling 2 days ago, now lots of little bumps and my face is swollen and hot to touch"
     alone = _read_with(triage, text)
     assert "facial_or_tongue_swelling" in _facts_of(alone), "the text alone reads the graver finding"
     coded = Concern("procedure_complication", ("after_microneedling", "swelling", "warmth"), "face")

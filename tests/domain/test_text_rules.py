@@ -152,7 +152,7 @@ _WINDOW_TEXTS = {
     "after_cue_reach": "the rash on my arm has gone",
     "treatment_done_reach": "had a lot of botox",
     "pair_gap": "my forehead has deep lines",
-    "combination_slack": "red patch on my leg that is now going past the pen line",
+    "combination_slack": "red patch on my left leg that is now slowly moving up",
     "site_distance": "botox on my forehead please",
     "age_words_before": "i am 34",
 }

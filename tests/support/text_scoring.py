@@ -1,4 +1,4 @@
-"""Scoring text reading against labelled texts: precision and recall by kind, red-flag recall.
+"""Scoring text reading against labelled texts: precision and recall by kind, red-flag recall and precision.
 
 What is scored is what reaches the rules: the intake after merge_text, read from the text
 alone. Red-flag recall counts a red-flag finding as found only when it is read as present.
@@ -82,6 +82,7 @@ class Score:
     fn: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     red_tp: int = 0
     red_fn: int = 0
+    red_fp: int = 0
     misses: list[str] = field(default_factory=list)
 
     def precision(self, kind: str | None = None) -> float:
@@ -96,6 +97,12 @@ class Score:
 
     def red_flag_recall(self) -> float:
         total = self.red_tp + self.red_fn
+        return self.red_tp / total if total else 1.0
+
+    def red_flag_precision(self) -> float:
+        """The share of red-flag findings read that the labels have (a red flag read from a past,
+        another person's or an idiomatic mention counts against it)."""
+        total = self.red_tp + self.red_fp
         return self.red_tp / total if total else 1.0
 
 
@@ -114,6 +121,7 @@ def evaluate(read: Callable[[str], Intake], items: Iterable[dict[str, Any]], red
         red = want["finding"] & red_flags
         score.red_tp += len(red & got["finding"])
         score.red_fn += len(red - got["finding"])
+        score.red_fp += len((got["finding"] & red_flags) - want["finding"])
     return score
 
 
@@ -132,6 +140,7 @@ def table(score: Score, title: str) -> str:
         )
     lines.append(f"{'all':<12}{score.precision():>10.3f}{score.recall():>8.3f}")
     lines.append(
-        f"red-flag finding recall {score.red_flag_recall():.3f} ({score.red_tp} of {score.red_tp + score.red_fn})"
+        f"red-flag finding recall {score.red_flag_recall():.3f} ({score.red_tp} of {score.red_tp + score.red_fn}),"
+        f" precision {score.red_flag_precision():.3f} ({score.red_tp} of {score.red_tp + score.red_fp})"
     )
     return "\n".join(lines)
