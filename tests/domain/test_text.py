@@ -161,6 +161,17 @@ def test_words_that_name_no_problem_do_not_trip_the_net(triage, text: str) -> No
     assert any(t.med_spa_appropriate for t in decision.treatments)
 
 
+def test_a_treatment_in_words_with_no_site_is_for_the_concern_the_text_is_about(triage) -> None:  # type: ignore[no-untyped-def]
+    merged = _read_with(
+        triage, "rough scaly patches on top of my head for a year. Would a chemical peel take them off?"
+    )
+    assert [(t.code, t.body_site) for t in merged.treatments] == [("chemical_peel_superficial", "scalp")]
+    two_sites = _read_with(
+        triage, "acne on my back and wrinkles on my forehead for years now. Would a chemical peel help?"
+    )
+    assert [t.body_site for t in two_sites.treatments] == [""], "concerns on two sites: no site is guessed"
+
+
 def test_a_coded_treatment_is_the_context_a_burn_needs(triage) -> None:  # type: ignore[no-untyped-def]
     assert "burn_or_blistering" not in _facts_of(_read_with(triage, "it burns"))
     merged = _read_with(triage, "it burns", Concern("procedure_complication", ("after_energy_device",), "legs"))

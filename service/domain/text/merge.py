@@ -70,14 +70,17 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 if draft is not None:
                     anchors.append((m, draft))
                     used.add(k)
-        # The body site of a requested treatment ("a peel for my face") is no concern of its own.
         sites = {
             k: _nearest_site(m, mentions, site_distance)
             for k, m in enumerate(mentions)
             if m.kind == "treatment" and m.assertion == PRESENT
         }
-        treatment_sites = set(sites.values())
-        for k, m in enumerate(mentions):
+        # Body sites last, so that they go to the concerns the findings and problems make; a body
+        # site alone is no problem ("a peel for my face", "my upper back is tight") and makes none.
+        order = [k for k, m in enumerate(mentions) if m.kind != "body_site"]
+        order += [k for k, m in enumerate(mentions) if m.kind == "body_site"]
+        for k in order:
+            m = mentions[k]
             if k in used:
                 continue
             if m.kind == "problem":
@@ -87,7 +90,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 continue
             if m.kind in ("finding", "body_site") and m.assertion == PRESENT:
                 target = _nearest(m, anchors) or own or _fallback(m, mentions, concerns, reader, site_distance)
-                if target is None and m.kind == "body_site" and k in treatment_sites:
+                if target is None and m.kind == "body_site":
                     continue
                 if target is None and len(concerns) < MAX_ITEMS:
                     target = _Draft("", text=READ_FROM_TEXT)
@@ -155,6 +158,16 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         if not draft.code and reader.rules.complication_concern and after_findings & set(draft.findings):
             if set(draft.findings) - after_findings:
                 draft.code = reader.rules.complication_concern
+
+    # A treatment asked for in words with no site of its own is for the concern the text is
+    # about, when all its concerns are on one site ("rough patches on my scalp... would a peel
+    # take them off?"): the peel is on the scalp, not the face a peel is usually for.
+    concern_sites = {d.body_site for d in concerns if d.body_site}
+    if len(concern_sites) == 1:
+        site = next(iter(concern_sites))
+        for i in range(len(intake.treatments), len(treatments)):
+            if not treatments[i].body_site:
+                treatments[i] = TreatmentRequest(treatments[i].code, site)
 
     p = intake.patient
     age = p.age_years if p.age_years is not None else (int(facts["age_years"]) if "age_years" in facts else None)
