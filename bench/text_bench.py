@@ -7,6 +7,14 @@ For 24 texts of 500 characters (made from the labelled set), the median of:
 - Assess on the coded intake the text amounts to (no text to read), the baseline;
 - Assess on the text-only intake (the two together).
 Target: the text step costs no more than half of Assess's own cost.
+
+Then crafted requests with the most text a request may carry (a concern's text and the free
+text, 2,000 characters each, 4,000 together), each made of what one mechanism of the reader
+works hardest on (numbers beside sex letters, cue words, one
+clause with no break, person words, problem words, typos): the slowest text step among them,
+and the cost per character of the slowest against the 500-character texts (a text step whose
+cost grows faster than the text would show here as a ratio well above 1). Target: no text
+step above 50 ms.
 """
 
 from __future__ import annotations
@@ -18,11 +26,26 @@ from collections.abc import Callable
 from bench.timing import sample
 from service.app import build_triage
 from service.config import DEFAULT_RULES_DIR
-from service.domain.model import Intake
+from service.domain.model import Concern, Intake
 from service.domain.text import merge_text
+from service.domain.validate import MAX_TEXT, MAX_TOTAL_TEXT
 from tests.support.text_scoring import load_items
 
 LENGTH = 500
+MAX_LENGTH = MAX_TEXT  # the longest text a field may carry
+MAX_TOTAL = MAX_TOTAL_TEXT  # all the text of one request
+WORST_MS = 50.0
+# What each mechanism of the reader works hardest on, repeated to the longest text.
+CRAFTED = {
+    "sex and age shorthand": "f32 m50 50m 32 f he is 40 she's 30 ",
+    "numbers and sizes": "39.4 38 7mm 1.5cm 18 months now 2 weeks ago ",
+    "cue words": "no not never if had my son my mum i have ",
+    "one clause, no break": "i have acne and rash and itchy and red and swollen and ",
+    "person words": "my son has my wife is my husband has booking for my daughter ",
+    "problem words": "lump bump growth spot mark patch boil wound ",
+    "typos": "moel exema blisturs rahs acnee pimpel itchey ",
+    "combination words": "red patch spreading face swollen breathe hard heart fast temp ",
+}
 
 
 def texts_of_length(n: int = 24) -> list[str]:
@@ -71,7 +94,27 @@ def main() -> int:
     print(f"{'Assess, text-only intake':<40}{both_us:>10.1f}")
     ratio = text_us / coded_us
     print(f"text step / Assess baseline: {ratio:.2f} (target <= 0.50) {'OK' if ratio <= 0.5 else 'OVER'}")
+    worst = crafted(reader, catalog)
+    name, worst_us = max(worst.items(), key=lambda kv: kv[1])
+    print(f"\ncrafted requests of {MAX_TOTAL} characters of text, text step (median microseconds):")
+    for kind, us in worst.items():
+        print(f"  {kind:<38}{us:>10.1f}")
+    per_char = (worst_us / MAX_TOTAL) / (text_us / LENGTH)
+    print(
+        f"slowest: {name}, {worst_us / 1000:.2f} ms (target <= {WORST_MS:.0f} ms)"
+        f" {'OK' if worst_us / 1000 <= WORST_MS else 'OVER'}; per character {per_char:.1f} x the 500-character texts"
+    )
     return 0
+
+
+def crafted(reader, catalog) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    out = {}
+    for kind, piece in CRAFTED.items():
+        text = (piece * (MAX_LENGTH // len(piece) + 1))[:MAX_LENGTH]
+        intake = Intake(channel="TELEHEALTH_INTAKE", concerns=(Concern(text=text),), free_text=text)
+        reader.forget()
+        out[kind] = sample(lambda i=intake: merge_text(i, reader, catalog), n=20, warmup=2)[0]
+    return out
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ from .model import CHANNELS, FITZPATRICK_TYPES, SEXES, VENUE_KINDS, Intake
 MAX_ITEMS = 20
 MAX_FINDINGS = 40
 MAX_TEXT = 2000
+# All the text of one request together (free_text and every concern's text): reading text costs
+# in proportion to its length, so this bounds what any request can cost (bench/text_bench.py).
+MAX_TOTAL_TEXT = 4000
 MAX_REQUEST_ID = 128
 MAX_AGE = 130
 
@@ -84,4 +87,11 @@ def check_intake(intake: Intake, catalog: Catalog) -> list[FieldViolation]:
             bad("venue.kind", "unknown enum value")
     if len(intake.free_text) > MAX_TEXT:
         bad("free_text", f"longer than {MAX_TEXT} characters")
+    texts = [(f"concerns[{i}].text", c.text) for i, c in enumerate(intake.concerns[:MAX_ITEMS]) if c.text]
+    total = 0
+    for field, text in (*texts, ("free_text", intake.free_text)):
+        total += len(text)
+        if total > MAX_TOTAL_TEXT:  # named at the text that passes the bound
+            bad(field, f"the texts of one request together are longer than {MAX_TOTAL_TEXT} characters")
+            break
     return out

@@ -17,7 +17,7 @@ from service.transport import codec
 from tests.support.paths import DATA
 
 TABLE = yaml.safe_load((DATA / "bad_requests.yaml").read_text())["cases"]
-PLACEHOLDERS = {"LONG_TEXT": "x" * 2001, "LONG_ID": "r" * 129}
+PLACEHOLDERS = {"LONG_TEXT": "x" * 2001, "FULL_TEXT": "x" * 2000, "LONG_ID": "r" * 129}
 
 
 def _fill(value: Any) -> Any:
@@ -78,3 +78,14 @@ def test_the_status_table_follows_an_errors_ancestry() -> None:
     status.details[0].Unpack(bad)
     assert [v.field for v in bad.field_violations] == ["concerns"]
     assert to_status(RuntimeError("x"))[1] is grpc.StatusCode.INTERNAL
+
+
+def test_texts_together_up_to_the_bound_are_read(triage) -> None:  # type: ignore[no-untyped-def]
+    """4,000 characters of text in one request (the bound) are evaluated, not refused."""
+    request = pb.AssessRequest(
+        channel=pb.CHANNEL_TELEHEALTH_INTAKE,
+        concerns=[pb.Concern(text="a dry patch " * 166)],
+        free_text="a dry patch " * 166,
+    )
+    assert len(request.free_text) + len(request.concerns[0].text) <= 4000
+    assert triage.assess(codec.decode_intake(request)).route is not None
