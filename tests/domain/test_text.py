@@ -165,7 +165,7 @@ def test_a_treatment_in_words_with_no_site_is_for_the_concern_the_text_is_about(
     merged = _read_with(
         triage, "rough scaly patches on top of my head for a year. Would a chemical peel take them off?"
     )
-    assert [(t.code, t.body_site) for t in merged.treatments] == [("chemical_peel_superficial", "scalp")]
+    assert [(t.code, t.body_site) for t in merged.treatments] == [("chemical_peel_medium", "scalp")]
     two_sites = _read_with(
         triage, "acne on my back and wrinkles on my forehead for years now. Would a chemical peel help?"
     )
