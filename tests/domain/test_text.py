@@ -36,6 +36,8 @@ def _facts(intake: Intake) -> set[str]:
             out.add(f"patient:{name}={str(value).lower()}")
     if p.sex is not None:
         out.add(f"patient:sex={p.sex}")
+    if p.fitzpatrick is not None:
+        out.add(f"patient:fitzpatrick={p.fitzpatrick}")
     return out
 
 

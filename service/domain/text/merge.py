@@ -40,6 +40,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
             ("pregnant", p0.pregnant),
             ("breastfeeding", p0.breastfeeding),
             ("sex", p0.sex),
+            ("fitzpatrick", p0.fitzpatrick),
             ("venue_kind", v0.kind if v0 else None),
             ("medical_supervision", v0.medical_supervision if v0 else None),
         )
@@ -129,8 +130,8 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 if m.assertion == NEGATED and m.value not in ("true", "false"):
                     continue  # "not a med spa", "not male": nothing known
                 value = m.value
-                if m.code == "sex" and facts.get("sex", value) != value:
-                    conflicting.add("sex")  # "I'm a man, booking for my wife": not known
+                if m.code in ("sex", "fitzpatrick") and facts.get(m.code, value) != value:
+                    conflicting.add(m.code)  # two sexes or two skin types read: neither is known
                 if m.code not in facts:
                     facts[m.code] = value
                     if m.code not in structured:
@@ -175,7 +176,9 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         age_years=age,
         pregnant=p.pregnant if p.pregnant is not None else _bool(facts.get("pregnant")),
         breastfeeding=p.breastfeeding if p.breastfeeding is not None else _bool(facts.get("breastfeeding")),
-        fitzpatrick=p.fitzpatrick,
+        fitzpatrick=p.fitzpatrick
+        if p.fitzpatrick is not None or "fitzpatrick" in conflicting
+        else facts.get("fitzpatrick"),
         conditions=tuple(conditions),
         medications=tuple(medications),
         sex=p.sex if p.sex is not None or "sex" in conflicting else facts.get("sex"),

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from ..catalog import Catalog
 from ..errors import Problems, RulesError, line_at, line_of
-from ..model import SEXES
+from ..model import FITZPATRICK_TYPES, SEXES
 from .tokens import WORD, normalize_word
 
 KINDS = ("concern", "finding", "body_site", "condition", "medication", "treatment")
@@ -55,6 +55,7 @@ OPTIONAL_KEYS = (
     "age",
     "sex",
     "problem_words",
+    "fitzpatrick",
     "idioms",
     "lesion_findings",
     "lesion_concerns",
@@ -294,6 +295,13 @@ class _Parser:
             self.parse_facts("patient_facts", data["patient_facts"], PATIENT_FACTS, facts)
         if "venue" in data:
             self.parse_facts("venue", data["venue"], VENUE_KEYS, facts)
+        if "fitzpatrick" in data:  # "always burns, never tans", "skin type 4": the phototype
+            section = self.mapping("fitzpatrick", data["fitzpatrick"], "a type (I to VI) to a list of phrases")
+            self.keys(section, "fitzpatrick", FITZPATRICK_TYPES, ())
+            for name, phrases in section.items():
+                if name in FITZPATRICK_TYPES:
+                    for p in self.phrases(phrases, f"fitzpatrick.{name}", section) or ():
+                        facts.setdefault(p, []).append(("patient_fact", "fitzpatrick", str(name)))
         # Words of a problem that may be no listed concept ("a lump", "a boil"): read as a
         # problem, they make a concern told only in words where the text names no other.
         for p in (self.phrases(data["problem_words"], "problem_words") if "problem_words" in data else None) or ():
