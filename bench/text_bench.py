@@ -45,6 +45,13 @@ CRAFTED = {
     "problem words": "lump bump growth spot mark patch boil wound ",
     "typos": "moel exema blisturs rahs acnee pimpel itchey ",
     "combination words": "red patch spreading face swollen breathe hard heart fast temp ",
+    # an attacker's (tests/domain/test_crafted_text.py): runs that regular expressions backtrack
+    # over, and one clause of cues or mentions
+    "a run of spaces before a sex letter": "5" + " " * 1998 + "m ",
+    "a run of hyphens before a sex letter": "5" + "-" * 1998 + "m ",
+    "family-history cues, then mentions": "fhx " * 170 + "acne " * 400,
+    "for someone else, then one clause": "on behalf of my son. " + "mole " * 400,
+    "a context-bound word repeated": "burn ",
 }
 
 

@@ -5,11 +5,11 @@ Each text is built from a short recipe and read with merge_text; the test assert
 reading finishes and returns an Intake (no timings here: the project forbids timed tests). Their
 cost is measured by `make text-bench`.
 
-When these were written, the first case (a run of whitespace between a number and a sex letter)
-did not finish: the sex pattern ``\\d{1,3}[\\s-]*(...)?[\\s-]*(?:old)?\\s*,?\\s*(male|female)``
-has four whitespace quantifiers in a row, so a failed match backtracks in the fourth power of the
-run (300 spaces: about 10 s; 1,998: hours). The others were superlinear in the text (quadratic or
-cubic), at 0.1 s to 0.8 s a text.
+Each targets one way reading could grow faster than the text: quantifiers side by side over a
+long run of spaces or hyphens (a run of more than three is cut short before any pattern is
+tried), a clause of thousands of cues and mentions (a cue is looked for at most 50 words from a
+mention, first-person words are counted once), a text written for someone else followed by one
+long clause (one pass), and a context-bound word repeated (its context is found once a text).
 """
 
 from __future__ import annotations
@@ -28,19 +28,19 @@ def _cut(text: str) -> str:
 
 CRAFTED = {
     # sex pattern 3: [\s-]* [\s-]* \s* \s* around optional groups, then no "male"/"female": quartic
-    "spaces between a number and a sex letter": ("5" + " " * (MAX_TEXT - 2) + "m", ""),
+    "spaces-number-to-sex-letter": ("5" + " " * (MAX_TEXT - 2) + "m", ""),
     # the same pattern on hyphens ([\s-]* twice): quadratic; in both texts of the request
-    "hyphens between a number and a sex letter": ("5" + "-" * (MAX_TEXT - 2) + "m",) * 2,
+    "hyphens-number-to-sex-letter": ("5" + "-" * (MAX_TEXT - 2) + "m",) * 2,
     # sex pattern 2 and age pattern 3: "m"/"f", \s* ,? \s*, then no number: quadratic
-    "spaces after a sex letter, a number words later": ("f" + " " * (MAX_TEXT - 4) + "x 5",) * 2,
+    "spaces-after-sex-letter": ("f" + " " * (MAX_TEXT - 4) + "x 5",) * 2,
     # other_person cues without a first-person word: each mention against each cue walks the
     # words between them (_assert, _reaches): cubic in one clause
-    "family history cues, then mentions, one clause": (_cut("fhx " * 170 + "acne " * 400),) * 2,
+    "family-history-cues-then-mentions": (_cut("fhx " * 170 + "acne " * 400),) * 2,
     # a text for someone else, then one long clause of mentions: each walks back over the
     # clause (_writers_own) and each is checked against every cue
-    "for my son, then one clause of mentions": (_cut("on behalf of my son. " + "mole " * 400),) * 2,
+    "proxy-then-one-clause-of-mentions": (_cut("on behalf of my son. " + "mole " * 400),) * 2,
     # a context-bound word repeated: each scans the whole text for its context (_has_context)
-    "a context-bound word repeated": (_cut("burn " * 400),) * 2,
+    "context-bound-word-repeated": (_cut("burn " * 400),) * 2,
 }
 
 

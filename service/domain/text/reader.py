@@ -8,6 +8,7 @@ negated, hypothetical, historical, or about another person.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -32,6 +33,7 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _DIRECTIONS = ("before", "after")
 _NOT_SUBJECTS = frozenset({"my", "mine", "me", "myself"})
+_CUE_SPAN = 50  # words: the furthest a cue is looked for from a mention
 _THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "his", "hers", "them", "their", "hes", "shes"})
 _ByFirst = dict[str, list[tuple[str, ...]]]  # phrases by their first word
 _SENTENCE_END = re.compile(r"[.!?;]")
@@ -199,8 +201,12 @@ class TextReader:
             if patients:
                 writer = self._writers_own(mentions, words, clause)
         negated = self._negation_scopes(mentions, cues, clause, words)
+        cue_starts = [c[0] for c in cues]
+        first_person = _prefix_counts(words, self.rules.first_person)
         out = [
-            _with(m, OTHER_PERSON) if k in writer else self._assert(m, cues, clause, words, k in negated)
+            _with(m, OTHER_PERSON)
+            if k in writer
+            else self._assert(m, cues, cue_starts, first_person, clause, words, k in negated)
             for k, m in enumerate(mentions)
         ]
         if self.rules.recent_use:
@@ -258,17 +264,23 @@ class TextReader:
         one of ``proxy.own`` in their clause with no third-person word between ("I have eczema
         myself but he doesn't"; not "I have noticed he has a rash")."""
         third = _THIRD_PERSON | self.rules.proxy_persons
-        out: set[int] = set()
-        for k, m in enumerate(mentions):
-            if m.kind not in ("concern", "finding", "condition", "medication") or m.assertion != PRESENT:
-                continue
-            i = m.first - 1
-            while i >= 0 and clause[i] == clause[m.first] and words[i] not in third:
-                if self._own_at(words, i):
-                    out.add(k)
-                    break
-                i -= 1
-        return out
+        # open[i]: an own phrase stands before word i in its clause, with no third-person word since
+        # (one pass over the words, so a clause of thousands of mentions costs its length)
+        open_ = [False] * (len(words) + 1)
+        state = False
+        for i, w in enumerate(words):
+            if i and clause[i] != clause[i - 1]:
+                state = False
+            open_[i] = state
+            if w in third:
+                state = False
+            elif self._own_at(words, i):
+                state = True
+        return {
+            k
+            for k, m in enumerate(mentions)
+            if m.kind in ("concern", "finding", "condition", "medication") and m.assertion == PRESENT and open_[m.first]
+        }
 
     def _sex_of(self, patients: list[int], tokens: Tokens) -> list[Mention]:
         """The sex of the persons named as the patient ("my son", "my wife"), where it is one."""
@@ -379,17 +391,20 @@ class TextReader:
         """Drops context-bound findings stated without their context (``needs_context``): "I burn
         easily" is a skin type, not a burn after a treatment."""
         known = {m.code for m in mentions if m.kind == "finding" and m.assertion == PRESENT} | context
+        hits: dict[str, list[int]] = {}  # by finding: where its context is stated (found once a text)
         out = []
         for m in mentions:
             if m.kind == "finding" and m.assertion == PRESENT and m.code in self._contexts:
                 bound, findings, phrases, done = self._contexts[m.code]
                 if _bound(m, words, bound) and findings.isdisjoint(known):
-                    if not self._has_context(phrases, done, mentions, words, cues, clause, m):
+                    if m.code not in hits:
+                        hits[m.code] = self._context_at(phrases, done, mentions, words, cues, clause)
+                    if all(m.first <= i <= m.last for i in hits[m.code]):
                         continue
             out.append(m)
         return out
 
-    def _has_context(
+    def _context_at(
         self,
         phrases: _ByFirst,
         done: _ByFirst,
@@ -397,25 +412,27 @@ class TextReader:
         words: list[str],
         cues: list[tuple[int, int, Any]],
         clause: list[int],
-        m: Mention,
-    ) -> bool:
-        """Whether the text states a context phrase, or a treatment done in words outside any
+    ) -> list[int]:
+        """Where the text states a context phrase, or a treatment done in words outside any
         mention (a treatment read as a mention has been decided: asked for, or done, when its
-        finding counts)."""
+        finding counts). A mention's own words are no context for it (the caller skips them)."""
         taken = {k for x in mentions for k in range(x.first, x.last + 1) if x.kind in ("treatment", "finding")}
+        starts = [c[0] for c in cues]
+        out: list[int] = []
         for i, w in enumerate(words):
-            if m.first <= i <= m.last:
+            if any(tuple(words[i : i + len(phrase)]) == phrase for phrase in phrases.get(w, ())):
+                out.append(i)
                 continue
-            for phrase in phrases.get(w, ()):
-                if tuple(words[i : i + len(phrase)]) == phrase:
-                    return True
             if i in taken:
                 continue
             for phrase in done.get(w, ()):
                 last = i + len(phrase) - 1
-                if tuple(words[i : last + 1]) == phrase and self._done_at(i, last, cues, clause, words):
-                    return True
-        return False
+                lo = bisect.bisect_left(starts, i - _CUE_SPAN)
+                hi = bisect.bisect_right(starts, last + _CUE_SPAN)
+                if tuple(words[i : last + 1]) == phrase and self._done_at(i, last, cues[lo:hi], clause, words):
+                    out.append(i)
+                    break
+        return out
 
     def _done_at(
         self, first: int, last: int, cues: list[tuple[int, int, Any]], clause: list[int], words: list[str]
@@ -643,7 +660,9 @@ class TextReader:
             for i in range(max(0, k - words_before), k + 1):
                 # A word starts a pattern; so does the part after an apostrophe ("x'i am 40").
                 apostrophe = max(lower.find("'", starts[i], ends[i]), lower.find("’", starts[i], ends[i]))
-                for at in (starts[i], apostrophe + 1) if apostrophe > 0 else (starts[i],):
+                # ...and the text's own start, before its first word ("  45, not pregnant")
+                at_start = (0,) if i == 0 and starts[0] > 0 else ()
+                for at in (*at_start, starts[i], apostrophe + 1) if apostrophe > 0 else (*at_start, starts[i]):
                     if at in tried or at < resume:
                         continue
                     tried.add(at)
@@ -657,18 +676,29 @@ class TextReader:
         return []
 
     def _assert(
-        self, m: Mention, cues: list[tuple[int, int, Any]], clause: list[int], words: list[str], negated: bool
+        self,
+        m: Mention,
+        cues: list[tuple[int, int, Any]],
+        cue_starts: list[int],
+        first_person: list[int],
+        clause: list[int],
+        words: list[str],
+        negated: bool,
     ) -> Mention:
         if not clause or m.assertion != PRESENT:
             return m  # already decided (a phrase read across a negation)
         kinds = [(0, "negation")] if negated else []  # the cues that reach this mention, with their distance
-        for start, end, hits in cues:
+        # Cues are in text order; one further than _CUE_SPAN words never counts, which keeps a
+        # clause crafted of thousands of cues and mentions linear in its length.
+        lo = bisect.bisect_left(cue_starts, m.first - _CUE_SPAN)
+        hi = bisect.bisect_right(cue_starts, m.last + _CUE_SPAN)
+        for start, end, hits in cues[lo:hi]:
             if clause[start] != clause[m.first] and clause[start] != clause[m.last]:
                 continue
             for cue_type, direction in hits:
                 if cue_type == "negation" and direction != "after":
                     continue  # decided by _negation_scopes
-                distance = self._cue_reaches(m, start, end, direction, cue_type, clause, words)
+                distance = self._cue_reaches(m, start, end, direction, cue_type, clause, words, first_person)
                 if distance >= 0:
                     kinds.append((distance, cue_type))
         if not kinds:
@@ -710,25 +740,45 @@ class TextReader:
         return _with(m, HISTORICAL)
 
     def _cue_reaches(
-        self, m: Mention, start: int, end: int, direction: str, cue_type: str, clause: list[int], words: list[str]
+        self,
+        m: Mention,
+        start: int,
+        end: int,
+        direction: str,
+        cue_type: str,
+        clause: list[int],
+        words: list[str],
+        first_person: list[int] | None = None,
     ) -> int:
         """How many words from the cue (tokens ``start``..``end``) to the mention, or -1 when it does not reach it."""
         if direction == "before" and end - 1 < m.first and clause[start] == clause[m.first]:
-            if self._reaches(cue_type, end, m.first, words, clause):
+            if self._reaches(cue_type, end, m.first, words, first_person):
                 return m.first - end
         elif direction == "after" and start > m.last and clause[start] == clause[m.last]:
             if start - m.last <= self.rules.windows.after_cue_reach:
                 return start - m.last
         return -1
 
-    def _reaches(self, cue_type: str, cue_end: int, target: int, words: list[str], clause: list[int]) -> bool:
-        """Whether a cue ending at token ``cue_end`` reaches the mention starting at ``target``."""
-        between = words[cue_end:target]
-        if cue_type == "other_person":
-            return not any(w in self.rules.first_person for w in between)
+    def _reaches(
+        self, cue_type: str, cue_end: int, target: int, words: list[str], first_person: list[int] | None
+    ) -> bool:
+        """Whether a cue ending at token ``cue_end`` reaches the mention starting at ``target``
+        (``first_person``: the prefix counts of first-person words, when the caller has them)."""
+        if cue_type == "other_person":  # no first-person word between
+            if first_person is not None:
+                return first_person[target] == first_person[cue_end]
+            return not any(w in self.rules.first_person for w in words[cue_end:target])
         if cue_type in ("treatment_done", "request"):
             return target - cue_end <= self.rules.windows.treatment_done_reach
         return True
+
+
+def _prefix_counts(words: list[str], members: frozenset[str]) -> list[int]:
+    """counts[i]: how many of words[:i] are in ``members``."""
+    counts = [0]
+    for w in words:
+        counts.append(counts[-1] + (w in members))
+    return counts
 
 
 def _nearest_cue(kinds: list[tuple[int, str]], cue_type: str) -> int:

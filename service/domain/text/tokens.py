@@ -47,13 +47,22 @@ def singular(word: str) -> str:
 _BOUNDARY_CODES = frozenset(map(ord, ".!?;:\n()[]"))
 
 
+_LONG_RUN = re.compile(r"[\s\-_.,]{4,}")
+
+
 def lower_text(text: str) -> str:
     """The text in lower case, character for character, so that offsets into it are offsets
-    into the text: a character whose lower case is longer (İ -> i + dot) stays as it is."""
+    into the text: a character whose lower case is longer (İ -> i + dot) stays as it is.
+
+    A run of more than three spaces, hyphens or stops keeps its first three and the rest become
+    NUL: no pattern of rules/text.yaml spans such a run, and a regular expression trying to
+    (quantifiers side by side over it) would backtrack in a power of its length."""
     lower = text.lower()
-    if len(lower) == len(text):  # lower-casing never shortens: the same length is one to one
+    if len(lower) != len(text):  # lower-casing never shortens: the same length is one to one
+        lower = "".join(c if len(low := c.lower()) != 1 else low for c in text)
+    if _LONG_RUN.search(lower) is None:
         return lower
-    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
+    return _LONG_RUN.sub(lambda m: m.group(0)[:3] + "\x00" * (len(m.group(0)) - 3), lower)
 
 
 def scan(lower: str) -> tuple[list[int], list[int], list[int]]:
