@@ -302,7 +302,7 @@ class TextReader:
         tried: set[int] = set()
         reach = self.rules.windows.age_words_before + 2
         for k, w in enumerate(words):
-            if w not in triggers and not (has_digit(w) and (w[:1] in ("m", "f") or w[-1:] in ("m", "f"))):
+            if w not in triggers and not ((w[0] in "mf" or w[-1] in "mf") and has_digit(w)):
                 continue
             for i in range(max(0, k - reach), k + 1):
                 if i in tried:
@@ -655,7 +655,8 @@ class TextReader:
         words_before = self.rules.windows.age_words_before
         resume = 0  # like a scan: a match that gave no age is not looked into again
         for k in range(len(words)):
-            if not has_digit(words[k]):  # "32", "f32", "50m"
+            w = words[k]  # "32", "f32", "50m"
+            if not (w[0].isdigit() or w[-1].isdigit() or (len(w) > 2 and has_digit(w))):
                 continue
             for i in range(max(0, k - words_before), k + 1):
                 # A word starts a pattern; so does the part after an apostrophe ("x'i am 40").
