@@ -29,6 +29,7 @@ from service.config import DEFAULT_RULES_DIR
 from service.domain.model import Concern, Intake
 from service.domain.text import merge_text
 from service.domain.validate import MAX_TEXT, MAX_TOTAL_TEXT
+from tests.support.crafted import ATTACKS
 from tests.support.text_scoring import load_items
 
 LENGTH = 500
@@ -45,13 +46,6 @@ CRAFTED = {
     "problem words": "lump bump growth spot mark patch boil wound ",
     "typos": "moel exema blisturs rahs acnee pimpel itchey ",
     "combination words": "red patch spreading face swollen breathe hard heart fast temp ",
-    # an attacker's (tests/domain/test_crafted_text.py): runs that regular expressions backtrack
-    # over, and one clause of cues or mentions
-    "a run of spaces before a sex letter": "5" + " " * 1998 + "m ",
-    "a run of hyphens before a sex letter": "5" + "-" * 1998 + "m ",
-    "family-history cues, then mentions": "fhx " * 170 + "acne " * 400,
-    "for someone else, then one clause": "on behalf of my son. " + "mole " * 400,
-    "a context-bound word repeated": "burn ",
 }
 
 
@@ -116,9 +110,14 @@ def main() -> int:
 
 def crafted(reader, catalog) -> dict[str, float]:  # type: ignore[no-untyped-def]
     out = {}
+    requests = {}
     for kind, piece in CRAFTED.items():
         text = (piece * (MAX_LENGTH // len(piece) + 1))[:MAX_LENGTH]
-        intake = Intake(channel="TELEHEALTH_INTAKE", concerns=(Concern(text=text),), free_text=text)
+        requests[kind] = (text, text)
+    requests.update({f"attack: {name}": texts for name, texts in ATTACKS.items()})
+    for kind, (free_text, concern_text) in requests.items():
+        concerns = (Concern(text=concern_text),) if concern_text else ()
+        intake = Intake(channel="TELEHEALTH_INTAKE", concerns=concerns, free_text=free_text)
         reader.forget()
         out[kind] = sample(lambda i=intake: merge_text(i, reader, catalog), n=20, warmup=2)[0]
     return out

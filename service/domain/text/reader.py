@@ -158,7 +158,7 @@ class TextReader:
                 if w in terminators and i:
                     shift += 1
                 clause[i] += shift
-        return Tokens(words, starts, ends), clause
+        return Tokens(words, starts, ends, lower), clause
 
     def read(self, text: str, context: frozenset[str] = frozenset()) -> list[Mention]:
         """Every mention in the text, each with its assertion. ``context``: findings already known
@@ -177,7 +177,7 @@ class TextReader:
             idiom = {k for m in mentions if m.kind == "none" for k in range(m.first, m.last + 1)}
             combined = [c for c in combined if idiom.isdisjoint(c[1])]
         mentions = [m for m in mentions if not _inside_combination(m, combined)] + [c for c, _ in combined]
-        lower = lower_text(text)
+        lower = tokens.lower
         if has_digit(lower):  # sizes and ages need a number
             mentions.extend(self._sizes(lower, tokens))
             mentions.extend(self._ages(lower, tokens))
@@ -195,9 +195,6 @@ class TextReader:
         writer: set[int] = set()  # mentions of the writer's own, in a text written for someone else
         if self.rules.proxy_persons:
             cues, patients = self._proxy(cues, mentions, tokens, lower)
-            if patients and self.rules.sex_persons:  # "my son has ...": the patient is male
-                mentions.extend(self._sex_of(patients, tokens))
-                mentions.sort(key=lambda m: (m.first, m.kind))
             if patients:
                 writer = self._writers_own(mentions, words, clause)
         negated = self._negation_scopes(mentions, cues, clause, words)
@@ -281,15 +278,6 @@ class TextReader:
             for k, m in enumerate(mentions)
             if m.kind in ("concern", "finding", "condition", "medication") and m.assertion == PRESENT and open_[m.first]
         }
-
-    def _sex_of(self, patients: list[int], tokens: Tokens) -> list[Mention]:
-        """The sex of the persons named as the patient ("my son", "my wife"), where it is one."""
-        sexes = self.rules.sex_persons
-        return [
-            Mention("patient_fact", "sex", tokens.starts[k], tokens.ends[k], PRESENT, sexes[tokens.words[k]], k, k)
-            for k in patients
-            if tokens.words[k] in sexes
-        ]
 
     def _sexes(self, lower: str, tokens: Tokens) -> list[Mention]:
         """Sex for clinical use, as the sex patterns of rules/text.yaml state it ("50m", "f32", "a

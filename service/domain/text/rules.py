@@ -32,7 +32,7 @@ CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done")
 RECENT_USE_KEYS = ("code", "within_months", "from")
 OWN_FINDING_KEYS = ("concerns", "findings", "unless")
 PATIENT_FACTS = ("pregnant", "breastfeeding", "not_pregnant")
-SEX_KEYS = ("patterns", *SEXES, "persons")
+SEX_KEYS = ("patterns", *SEXES)
 VENUE_KEYS = ("MED_SPA", "DERMATOLOGY_PRACTICE", "supervised")
 WINDOW_NAMES = (
     "negation_reach",
@@ -134,11 +134,9 @@ class TextRules:
     # (concerns, findings part of their own picture, findings that make them more than that)
     own_findings: tuple[tuple[frozenset[str], frozenset[str], frozenset[str]], ...] = ()
     pair_breakers: frozenset[str] = frozenset()  # a two-word phrase is never read apart across one
-    # Sex for clinical use: patterns whose group 1 is a word of sex_words ("50m", "a 60 year old
-    # man"), and the sex of a person the text is written for (sex_persons: "my son has ...").
+    # Sex for clinical use: patterns whose group 1 is a word of sex_words ("50m", "sex: m").
     sex_patterns: tuple[re.Pattern[str], ...] = ()
     sex_words: Mapping[str, str] = field(default_factory=dict)
-    sex_persons: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, file: str, data: Any, catalog: Catalog, problems: Problems | None = None) -> TextRules | None:
@@ -307,7 +305,7 @@ class _Parser:
         for p in (self.phrases(data["problem_words"], "problem_words") if "problem_words" in data else None) or ():
             facts.setdefault(p, []).append(("problem", "", ""))
         ages = self.patterns("age", data["age"], "the age") if "age" in data else ()
-        sex = self.parse_sex(data["sex"]) if "sex" in data else ((), {}, {})
+        sex = self.parse_sex(data["sex"]) if "sex" in data else ((), {})
         idioms = self.phrases(data["idioms"], "idioms") if "idioms" in data else []
         lesion_findings = (
             self.codes("finding", data["lesion_findings"], "lesion_findings") if "lesion_findings" in data else []
@@ -362,7 +360,6 @@ class _Parser:
             pair_breakers=breakers,
             sex_patterns=sex[0],
             sex_words=sex[1],
-            sex_persons=sex[2],
         )
 
     def parse_spelling(self, raw: Any) -> dict[str, str]:
@@ -456,10 +453,10 @@ class _Parser:
                 self.fail(key, f"the patterns do not combine into one alternation ({exc})", raw)
         return tuple(found)
 
-    def parse_sex(self, raw: Any) -> tuple[tuple[re.Pattern[str], ...], dict[str, str], dict[str, str]]:
-        section = self.mapping("sex", raw, "patterns, FEMALE and MALE (lists of words) and persons")
+    def parse_sex(self, raw: Any) -> tuple[tuple[re.Pattern[str], ...], dict[str, str]]:
+        section = self.mapping("sex", raw, "patterns, FEMALE and MALE (lists of words)")
         if not section:
-            return (), {}, {}
+            return (), {}
         self.keys(section, "sex", SEX_KEYS, ("patterns",))
         patterns = (
             self.patterns("sex.patterns", section["patterns"], "a word of FEMALE or MALE")
@@ -467,14 +464,7 @@ class _Parser:
             else ()
         )
         words = {w: sex for sex in SEXES if sex in section for w in self.words(f"sex.{sex}", section[sex])}
-        persons: dict[str, str] = {}
-        if "persons" in section:
-            named = self.mapping("sex.persons", section["persons"], "FEMALE and MALE to lists of person words")
-            self.keys(named, "sex.persons", SEXES, ())
-            for sex in SEXES:
-                if sex in named:
-                    persons.update((w, sex) for w in self.words(f"sex.persons.{sex}", named[sex]))
-        return patterns, words, persons
+        return patterns, words
 
     def entries(self, key: str, data: dict[Any, Any], parse: Callable[[dict[Any, Any], str], T | None]) -> list[T]:
         """A list section whose entries are mappings, each parsed on its own; the sound ones."""

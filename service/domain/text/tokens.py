@@ -19,6 +19,7 @@ class Tokens:
     words: list[str]
     starts: list[int]
     ends: list[int]
+    lower: str = ""  # the text as lower_text gives it, which the spans index
 
 
 def normalize_word(word: str, spelling: Mapping[str, str]) -> str:

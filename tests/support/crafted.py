@@ -1,0 +1,30 @@
+"""An attacker's worst texts for the text reader: requests within the text bounds (2,000
+characters a text, 4,000 together), each aimed at one way reading could grow faster than the
+text. Read by tests/domain/test_crafted_text.py (it must finish) and timed by `make text-bench`.
+
+Each is (free_text, a concern's text), built from a short recipe.
+"""
+
+from __future__ import annotations
+
+from service.domain.validate import MAX_TEXT
+
+
+def _cut(text: str) -> str:
+    return text[:MAX_TEXT]
+
+
+ATTACKS: dict[str, tuple[str, str]] = {
+    # quantifiers side by side (a sex pattern's [\s-]* ... \s*) over a long run of spaces
+    "spaces-number-to-sex-letter": ("5" + " " * (MAX_TEXT - 2) + "m", ""),
+    # the same over hyphens, in both texts of the request
+    "hyphens-number-to-sex-letter": ("5" + "-" * (MAX_TEXT - 2) + "m",) * 2,
+    # "m"/"f", spaces, then no number (a sex and an age pattern)
+    "spaces-after-sex-letter": ("f" + " " * (MAX_TEXT - 4) + "x 5",) * 2,
+    # one clause of other_person cues, then mentions: each mention against each cue
+    "family-history-cues-then-mentions": (_cut("fhx " * 170 + "acne " * 400),) * 2,
+    # a text for someone else, then one long clause of mentions (the writer's own clause)
+    "proxy-then-one-clause-of-mentions": (_cut("on behalf of my son. " + "mole " * 400),) * 2,
+    # a context-bound word repeated: its context looked for once a mention
+    "context-bound-word-repeated": (_cut("burn " * 400),) * 2,
+}
