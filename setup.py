@@ -5,7 +5,6 @@ way. Set DERMTRIAGE_PURE_PYTHON=1 to skip compiling.
 """
 
 import os
-
 import shutil
 from pathlib import Path
 

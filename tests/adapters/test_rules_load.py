@@ -15,37 +15,24 @@ from service.adapters.rules_files import load_ruleset
 from service.app import build_triage
 from service.config import DEFAULT_RULES_DIR, EXIT_RULES
 from service.domain.errors import RulesError
+from tests.support.broken_rules import broken_copy, expected_problems
 from tests.support.paths import DATA, ROOT
 
 TABLE = yaml.safe_load((DATA / "rules_errors.yaml").read_text())["cases"]
 
 
-def _broken_copy(tmp_path: Path, change: dict[str, Any]) -> Path:
-    rules = tmp_path / "rules"
-    shutil.copytree(DEFAULT_RULES_DIR, rules)
-    for rel, text in change.get("write", {}).items():
-        (rules / rel).write_text(text)
-    if "replace" in change:
-        rel, old, new = change["replace"]
-        path = rules / rel
-        text = path.read_text()
-        assert old in text, f"the case's text to replace is not in {rel}: the case is stale"
-        path.write_text(text.replace(old, new, 1))
-    return rules
-
-
 @pytest.mark.parametrize("case", TABLE, ids=[c["name"] for c in TABLE])
 def test_broken_rules_stop_start_up_naming_file_and_rule(case: dict[str, Any], tmp_path: Path) -> None:
-    rules = _broken_copy(tmp_path, case["change"])
+    rules = broken_copy(tmp_path, case["change"])
     with pytest.raises(RulesError) as info:
         build_triage(rules)
-    expected = case["errors"] if "errors" in case else [case["error"]]
+    expected = expected_problems(case, rules)
     assert [str(p) for p in info.value.problems] == expected
     assert str(info.value) == "\n".join(expected)
 
 
 def test_several_problems_in_one_file_are_all_reported_with_their_lines(tmp_path: Path) -> None:
-    rules = _broken_copy(
+    rules = broken_copy(
         tmp_path,
         {
             "write": {
@@ -71,7 +58,7 @@ def test_several_problems_in_one_file_are_all_reported_with_their_lines(tmp_path
 
 
 def test_rules_check_command_reports_the_error_and_fails(tmp_path: Path) -> None:
-    rules = _broken_copy(tmp_path, TABLE[1]["change"])
+    rules = broken_copy(tmp_path, TABLE[1]["change"])
     result = subprocess.run(
         [sys.executable, "-m", "service", "rules", "check", "--rules-dir", str(rules)],
         capture_output=True,
@@ -80,7 +67,7 @@ def test_rules_check_command_reports_the_error_and_fails(tmp_path: Path) -> None
         timeout=60,
     )
     assert result.returncode == EXIT_RULES
-    assert TABLE[1]["error"] in result.stderr
+    assert expected_problems(TABLE[1], rules)[0] in result.stderr
 
 
 def test_rules_check_command_accepts_the_shipped_rules() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,26 +20,13 @@ from service.domain.model import Concern, Intake
 from service.domain.text import TextReader, TextRules, merge_text
 from service.domain.text.rules import KEYS, OPTIONAL_KEYS, REQUIRED_KEYS, WINDOW_NAMES, Windows
 from service.domain.triage import Triage
+from tests.support.broken_rules import broken_copy, expected_problems
 from tests.support.paths import DATA
 
 TABLE = yaml.safe_load((DATA / "text_rules_errors.yaml").read_text())["cases"]
 SHIPPED = (DEFAULT_RULES_DIR / "text.yaml").read_text()
 _SHIPPED_DATA = read_yaml(SHIPPED)
 FILE = "rules/text.yaml"
-
-
-def _broken_copy(tmp_path: Path, change: dict[str, Any]) -> Path:
-    rules = tmp_path / "rules"
-    shutil.copytree(DEFAULT_RULES_DIR, rules)
-    for rel, text in change.get("write", {}).items():
-        (rules / rel).write_text(text)
-    replacements = change.get("replace_all", [change["replace"]] if "replace" in change else [])
-    for rel, old, new in replacements:
-        path = rules / rel
-        text = path.read_text()
-        assert old in text, f"the case's text to replace is not in {rel}: the case is stale"
-        path.write_text(text.replace(old, new, 1))
-    return rules
 
 
 def _problems(rules: Path) -> list[str]:
@@ -51,12 +37,12 @@ def _problems(rules: Path) -> list[str]:
 
 @pytest.mark.parametrize("case", TABLE, ids=[c["name"] for c in TABLE])
 def test_broken_text_rules_name_file_line_and_entry(case: dict[str, Any], tmp_path: Path) -> None:
-    expected = case["errors"] if "errors" in case else [case["error"]]
-    assert _problems(_broken_copy(tmp_path, case["change"])) == expected
+    rules = broken_copy(tmp_path, case["change"])
+    assert _problems(rules) == expected_problems(case, rules)
 
 
 def test_several_problems_in_text_rules_are_all_reported_each_with_its_line(tmp_path: Path) -> None:
-    rules = _broken_copy(
+    rules = broken_copy(
         tmp_path,
         {
             "replace_all": [
@@ -95,7 +81,7 @@ def _line_of(text: str) -> int:
 
 
 def test_an_empty_text_rules_file_is_a_rules_error(tmp_path: Path) -> None:
-    _problems(_broken_copy(tmp_path, {"write": {"text.yaml": ""}}))
+    _problems(broken_copy(tmp_path, {"write": {"text.yaml": ""}}))
 
 
 def test_without_a_problems_list_every_problem_raises_together(triage: Triage) -> None:
