@@ -81,9 +81,8 @@ def check_intake(intake: Intake, catalog: Catalog) -> list[FieldViolation]:
             code(f"{at}.body_site", "body_site", t.body_site, False)
 
     if intake.venue is not None:
-        if intake.venue.kind is None:
-            bad("venue.kind", "required when venue is given: VENUE_KIND_MED_SPA or VENUE_KIND_DERMATOLOGY_PRACTICE")
-        elif intake.venue.kind not in VENUE_KINDS:
+        # An unspecified kind is not known ("not sure which location"), as no venue is.
+        if intake.venue.kind is not None and intake.venue.kind not in VENUE_KINDS:
             bad("venue.kind", "unknown enum value")
     if len(intake.free_text) > MAX_TEXT:
         bad("free_text", f"longer than {MAX_TEXT} characters")
