@@ -30,3 +30,13 @@ def test_every_rule_is_named_by_a_case_that_expects_it(triage) -> None:  # type:
     expected = {rule for case in CASES for rule in case.expect["rules"]}
     never = sorted(set(triage.ruleset.rulebook.rules) - expected)
     assert not never, f"rules no case expects: {never}"
+
+
+def test_every_pregnancy_deferred_treatment_has_a_clinician_to_check_on_the_day(triage) -> None:  # type: ignore[no-untyped-def]
+    """An unknown pregnancy is left to the clinician's check only for treatments a clinician
+    gives (patient.pregnancy.confirm_at_exam); one that any spa could give would fall between
+    that rule and patient.pregnancy.unknown, so none may be in the set."""
+    ruleset = triage.ruleset
+    codes = ruleset.rulebook.sets["pregnancy_deferred"].codes
+    given_by = {code: ruleset.catalog.get("treatment", code).med_spa.name for code in codes}
+    assert {code for code, who in given_by.items() if who not in ("SUPERVISED", "NEVER")} == set()
