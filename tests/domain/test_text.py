@@ -174,6 +174,16 @@ def test_a_treatment_in_words_with_no_site_is_for_the_concern_the_text_is_about(
     assert [t.body_site for t in two_sites.treatments] == [""], "concerns on two sites: no site is guessed"
 
 
+def test_a_concern_named_on_the_whole_body_or_on_several_sites_is_on_the_whole_body(triage) -> None:  # type: ignore[no-untyped-def]
+    # The widespread reading is the safer one: a rash with fever on the whole body is an emergency.
+    listed = _read_with(triage, "a red rash since yesterday on my chest, arms, legs and back, and a temp of 39")
+    assert [(c.code, c.body_site) for c in listed.concerns] == [("rash", "whole_body")]
+    spread = _read_with(triage, "a spotty rash, it started on her tummy and now it's literally everywhere")
+    assert [(c.code, c.body_site) for c in spread.concerns] == [("rash", "whole_body")]
+    one = _read_with(triage, "a red itchy rash on my arms")
+    assert [(c.code, c.body_site) for c in one.concerns] == [("rash", "arms")]
+
+
 def test_a_coded_treatment_is_the_context_a_burn_needs(triage) -> None:  # type: ignore[no-untyped-def]
     assert "burn_or_blistering" not in _facts_of(_read_with(triage, "it burns"))
     merged = _read_with(triage, "it burns", Concern("procedure_complication", ("after_energy_device",), "legs"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..catalog import Catalog
+from ..facts import WHOLE_BODY
 from ..mentions import HISTORICAL, NEGATED, PRESENT, Mention, TextFinding
 from ..model import READ_FROM_TEXT, Concern, Intake, Patient, TreatmentRequest, Venue
 from ..validate import MAX_ITEMS  # what text adds stays within what a request may send
@@ -18,6 +19,11 @@ class _Draft:
     body_site: str = ""
     text: str = ""
     coded: tuple[str, ...] = ()  # the findings the request coded (the rest were read from text)
+    sites: list[str] = field(default_factory=list)  # the body sites read from text for it
+
+
+# A concern told on this many different sites, or on the whole body, is on the whole body.
+_WIDESPREAD_SITES = 3
 
 
 def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[Intake, tuple[TextFinding, ...]]:
@@ -113,8 +119,12 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     if m.code not in target.findings:
                         target.findings.append(m.code)
                     used.add(k)
-                elif not target.body_site:
-                    target.body_site = m.code
+                elif not target.body_site or target.sites:
+                    # A concern named on the whole body, or on several sites ("chest, arms, legs,
+                    # back"), is on the whole body: the widespread reading is the safer one.
+                    target.sites.append(m.code)
+                    widespread = WHOLE_BODY in target.sites or len(set(target.sites)) >= _WIDESPREAD_SITES
+                    target.body_site = WHOLE_BODY if widespread else target.sites[0]
                     used.add(k)
             elif m.kind == "treatment" and m.assertion == PRESENT:
                 if all(t.code != m.code for t in treatments) and len(treatments) < MAX_ITEMS:

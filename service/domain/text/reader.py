@@ -97,10 +97,16 @@ class TextReader:
         self._combination_trie = build_trie(groups_of)
         # needs_context, by finding: (the bound phrases, context findings, context phrases and
         # done words each by their first word, so a text is scanned once per bound mention)
-        self._contexts: dict[str, tuple[Phrases, frozenset[str], _ByFirst, _ByFirst]] = {}
-        for finding, bound, findings, phrases, done in rules.needs_context:
+        self._contexts: dict[str, tuple[Phrases, frozenset[str], _ByFirst, _ByFirst, _ByFirst]] = {}
+        for finding, bound, findings, phrases, done, unless in rules.needs_context:
             if finding not in self._contexts:
-                self._contexts[finding] = (bound, findings, _by_first_word(phrases), _by_first_word(done))
+                self._contexts[finding] = (
+                    bound,
+                    findings,
+                    _by_first_word(phrases),
+                    _by_first_word(done),
+                    _by_first_word(unless),
+                )
         self._combination_firsts = [
             tuple(frozenset(key[0] for key in group if key) for group in groups)
             for _, _, _, groups in rules.combinations
@@ -383,7 +389,9 @@ class TextReader:
         out = []
         for m in mentions:
             if m.kind == "finding" and m.assertion == PRESENT and m.code in self._contexts:
-                bound, findings, phrases, done = self._contexts[m.code]
+                bound, findings, phrases, done, unless = self._contexts[m.code]
+                if unless and _bound(m, words, bound) and _in_clause(m, words, clause, unless):
+                    continue  # "I tan, but I burn a little in summer": a skin type, whatever came before
                 if _bound(m, words, bound) and findings.isdisjoint(known):
                     if m.code not in hits:
                         hits[m.code] = self._context_at(phrases, done, mentions, words, cues, clause)
@@ -585,16 +593,23 @@ class TextReader:
         return out
 
     def _nested(self, words: list[str], tokens: Tokens, mentions: list[Mention]) -> list[Mention]:
-        """Concerns and body sites named inside a longer phrase of another kind ("lip filler")."""
+        """Concerns and body sites named inside a longer phrase of another kind ("lip filler"). A
+        phrase that is itself a body site as well ("crow's feet": wrinkles, and the eye area)
+        names that site, not the sites of its words ("feet")."""
         out = []
         for m in mentions:
             if m.last - m.first < 1 or m.kind in ("patient_fact", "venue_fact", "condition", "none", "_span"):
                 continue
+            whole = self._lexicon.get(tuple(words[m.first : m.last + 1]), ())
+            sited = any(kind == "body_site" for kind, _, _ in whole) and m.kind != "body_site"
             for i in range(m.first, m.last + 1):
                 for length in self._lengths.get(words[i], ()):
-                    if i + length - 1 <= m.last and (i, length) != (m.first, m.last - m.first + 1):
+                    if i + length - 1 <= m.last:
+                        is_whole = (i, length) == (m.first, m.last - m.first + 1)
                         for kind, code, value in self._lexicon.get(tuple(words[i : i + length]), ()):
-                            if kind in ("concern", "body_site") and kind != m.kind:
+                            # the whole phrase gives only its own site; its words no site then
+                            wanted = kind == "body_site" and sited if is_whole else not (kind == "body_site" and sited)
+                            if wanted and kind in ("concern", "body_site") and kind != m.kind:
                                 out.append(
                                     Mention(
                                         kind,
@@ -784,6 +799,17 @@ def _by_first_word(phrases: Phrases) -> _ByFirst:
     for phrase in sorted(phrases):
         out.setdefault(phrase[0], []).append(phrase)
     return out
+
+
+def _in_clause(m: Mention, words: list[str], clause: list[int], phrases: _ByFirst) -> bool:
+    """Whether one of ``phrases`` is in the mention's clause, within ``_CUE_SPAN`` words of it."""
+    lo, hi = max(m.first - _CUE_SPAN, 0), min(m.last + _CUE_SPAN + 1, len(words))
+    c = clause[m.first]
+    for i in range(lo, hi):
+        if clause[i] == c and (i < m.first or i > m.last):
+            if any(tuple(words[i : i + len(p)]) == p for p in phrases.get(words[i], ())):
+                return True
+    return False
 
 
 def _phrase_at(words: list[str], i: int, phrases: frozenset[tuple[str, ...]]) -> bool:
