@@ -37,3 +37,11 @@ def test_crafted_text_is_read(triage: Triage, free_text: str, concern_text: str)
     assert "burn_or_blistering" not in findings, "'burn' with no context is no burn"
     if "mole" in concern_text:
         assert "mole" in codes, "the son's moles are the patient's"
+    if "accutane 1 day ago" in free_text:
+        assert "isotretinoin_past_6_months" in merged.patient.medications, "a course a day ago is recent"
+    if "2cm arm" in free_text:
+        assert [(c.findings, c.body_site) for c in merged.concerns] == [
+            (("pus", "lesion_diameter_7mm_plus", "lesion_over_1cm"), "arms")
+        ], "findings with no concern make one concern, on the site beside them"
+    if "crows feet" in concern_text:
+        assert {(c.code, c.body_site) for c in merged.concerns} == {("wrinkles", "periocular"), ("acne", "whole_body")}

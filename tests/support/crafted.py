@@ -27,4 +27,10 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "proxy-then-one-clause-of-mentions": (_cut("on behalf of my son. " + "mole " * 400),) * 2,
     # a context-bound word repeated: its context looked for once a mention
     "context-bound-word-repeated": (_cut("burn " * 400),) * 2,
+    # one clause of dated medicines: each dated against every dating statement of its clause
+    "dated-medicines-in-one-clause": (_cut("accutane 1 day ago " * 110), _cut("accutane a a " * 160)),
+    # bare sizes and sites with no concern: each finding's nearest site and concern
+    "sizes-and-sites-without-a-concern": (_cut("2cm arm " * 260), _cut("pus " + "arm " * 500)),
+    # one concern named on many sites, and phrases that are a concern and a site at once
+    "concerns-on-many-sites": (_cut("acne arm leg chest back " * 90), _cut("crows feet " * 190)),
 }
