@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from ..catalog import Catalog
@@ -77,11 +78,15 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 if draft is not None:
                     anchors.append((m, draft))
                     used.add(k)
+        near = _Near(mentions, anchors)
         sites = {
-            k: _nearest_site(m, mentions, site_distance)
+            k: near.site(m.last, site_distance, after_on_a_tie=True)
             for k, m in enumerate(mentions)
             if m.kind == "treatment" and m.assertion == PRESENT
         }
+        # A site a treatment is asked for on is no concern's ("a rash on my chest; botox on my
+        # forehead and lip filler": the rash is on the chest only).
+        used.update(site for site in sites.values() if site >= 0)
         # Body sites last, so that they go to the concerns the findings and problems make; a body
         # site alone is no problem ("a peel for my face", "my upper back is tight") and makes none.
         order = [k for k, m in enumerate(mentions) if m.kind != "body_site"]
@@ -96,7 +101,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     concerns.append(_Draft("", text=READ_FROM_TEXT))
                 continue
             if m.kind in ("finding", "body_site") and m.assertion == PRESENT:
-                target = _nearest(m, anchors) or own or _fallback(m, mentions, concerns, reader, site_distance)
+                target = near.concern(m) or own or _fallback(m, near, mentions, concerns, reader, site_distance)
                 if target is None and m.kind == "body_site":
                     continue
                 if target is None and len(concerns) < MAX_ITEMS:
@@ -214,35 +219,55 @@ def _bool(value: str | None) -> bool | None:
     return None if value is None else value == "true"
 
 
-def _nearest(m: Mention, anchors: list[tuple[Mention, _Draft]]) -> _Draft | None:
-    """The concern mentioned nearest before the finding (else nearest after), in tokens."""
-    best: _Draft | None = None
-    gap = -1
-    for a, d in anchors:  # the first nearest, as min() would give
-        if a.last <= m.first and (best is None or m.first - a.last < gap):
-            best, gap = d, m.first - a.last
-    if best is not None:
-        return best
-    for a, d in anchors:
-        if a.first > m.last and (best is None or a.first - m.last < gap):
-            best, gap = d, a.first - m.last
-    return best
+class _Near:
+    """What is nearest a word of one text, a body site or a concern named there, found by
+    bisection over positions sorted once: a text of thousands of findings and sites costs a
+    lookup for each, not a scan of all. Ties go to the one before, then the one named first."""
+
+    def __init__(self, mentions: list[Mention], anchors: list[tuple[Mention, _Draft]]) -> None:
+        self.sites = sorted(
+            (x.first, k) for k, x in enumerate(mentions) if x.kind == "body_site" and x.assertion == PRESENT
+        )
+        self.anchors = anchors
+        self.by_last = sorted((a.last, i) for i, (a, _) in enumerate(anchors))
+        self.by_first = sorted((a.first, i) for i, (a, _) in enumerate(anchors))
+
+    def site(self, at: int, distance: int, after_on_a_tie: bool = False) -> int:
+        """The index of the body site nearest word ``at``, at most ``distance`` words away, or -1;
+        on a tie the one before, or with ``after_on_a_tie`` the one after (a treatment's site:
+        "a rash on my chest. Botox on my forehead")."""
+        j = bisect.bisect_left(self.sites, (at, -1))  # the first site at or after ``at``
+        before = _first_of_run(self.sites, j - 1) if j > 0 else None
+        after = self.sites[j] if j < len(self.sites) else None
+        tie_before = 0 if after_on_a_tie else 1
+        if before is not None and (after is None or at - before[0] < after[0] - at + tie_before):
+            return before[1] if at - before[0] <= distance else -1
+        return after[1] if after is not None and after[0] - at <= distance else -1
+
+    def concern(self, m: Mention) -> _Draft | None:
+        """The concern named nearest before the mention (else nearest after), in words."""
+        j = bisect.bisect_right(self.by_last, (m.first, len(self.anchors)))
+        if j > 0:
+            return self.anchors[_first_of_run(self.by_last, j - 1)[1]][1]
+        j = bisect.bisect_right(self.by_first, (m.last, len(self.anchors)))
+        return self.anchors[self.by_first[j][1]][1] if j < len(self.by_first) else None
+
+
+def _first_of_run(pairs: list[tuple[int, int]], j: int) -> tuple[int, int]:
+    """Of the sorted (position, index) pairs at ``pairs[j]``'s position, the first named."""
+    return pairs[bisect.bisect_left(pairs, (pairs[j][0], -1))]
 
 
 def _fallback(
-    m: Mention, mentions: list[Mention], concerns: list[_Draft], reader: TextReader, distance: int
+    m: Mention, near: _Near, mentions: list[Mention], concerns: list[_Draft], reader: TextReader, distance: int
 ) -> _Draft | None:
     """The concern a finding named with no concern near it is about: the one on the body site
     stated next to it ("itchy on my back": the concern on the back), else for a lesion feature
     the first lesion concern, else the first concern."""
     if not concerns:
         return None
-    site = ""
-    gap = -1
-    for x in mentions:
-        if x.kind == "body_site" and x.assertion == PRESENT and abs(x.first - m.first) <= distance:
-            if gap < 0 or abs(x.first - m.first) < gap:
-                site, gap = x.code, abs(x.first - m.first)
+    k = near.site(m.first, distance)
+    site = mentions[k].code if k >= 0 else ""
     if site:
         for c in concerns:
             if c.body_site == site:
@@ -253,13 +278,3 @@ def _fallback(
             if c.code in rules.lesion_concerns:
                 return c
     return concerns[0]
-
-
-def _nearest_site(m: Mention, mentions: list[Mention], distance: int) -> int:
-    """The index of the body site nearest a requested treatment, at most ``distance`` words from
-    its last word; -1 if there is none."""
-    best, gap = -1, distance + 1
-    for k, x in enumerate(mentions):
-        if x.kind == "body_site" and x.assertion == PRESENT and abs(x.first - m.last) < gap:
-            best, gap = k, abs(x.first - m.last)
-    return best
