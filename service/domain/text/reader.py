@@ -97,16 +97,10 @@ class TextReader:
         self._combination_trie = build_trie(groups_of)
         # needs_context, by finding: (the bound phrases, context findings, context phrases and
         # done words each by their first word, so a text is scanned once per bound mention)
-        self._contexts: dict[str, tuple[Phrases, frozenset[str], _ByFirst, _ByFirst, _ByFirst]] = {}
-        for finding, bound, findings, phrases, done, unless in rules.needs_context:
+        self._contexts: dict[str, tuple[Phrases, frozenset[str], _ByFirst, _ByFirst]] = {}
+        for finding, bound, findings, phrases, done in rules.needs_context:
             if finding not in self._contexts:
-                self._contexts[finding] = (
-                    bound,
-                    findings,
-                    _by_first_word(phrases),
-                    _by_first_word(done),
-                    _by_first_word(unless),
-                )
+                self._contexts[finding] = (bound, findings, _by_first_word(phrases), _by_first_word(done))
         self._combination_firsts = [
             tuple(frozenset(key[0] for key in group if key) for group in groups)
             for _, _, _, groups in rules.combinations
@@ -390,9 +384,7 @@ class TextReader:
         out = []
         for m in mentions:
             if m.kind == "finding" and m.assertion == PRESENT and m.code in self._contexts:
-                bound, findings, phrases, done, unless = self._contexts[m.code]
-                if unless and _bound(m, words, bound) and _in_clause(m, words, clause, unless):
-                    continue  # "I tan, but I burn a little in summer": a skin type, whatever came before
+                bound, findings, phrases, done = self._contexts[m.code]
                 if _bound(m, words, bound) and findings.isdisjoint(known):
                     if m.code not in hits:
                         hits[m.code] = self._context_at(phrases, done, mentions, words, cues, clause)
@@ -800,17 +792,6 @@ def _by_first_word(phrases: Phrases) -> _ByFirst:
     for phrase in sorted(phrases):
         out.setdefault(phrase[0], []).append(phrase)
     return out
-
-
-def _in_clause(m: Mention, words: list[str], clause: list[int], phrases: _ByFirst) -> bool:
-    """Whether one of ``phrases`` is in the mention's clause, within ``_CUE_SPAN`` words of it."""
-    lo, hi = max(m.first - _CUE_SPAN, 0), min(m.last + _CUE_SPAN + 1, len(words))
-    c = clause[m.first]
-    for i in range(lo, hi):
-        if clause[i] == c and (i < m.first or i > m.last):
-            if any(tuple(words[i : i + len(p)]) == p for p in phrases.get(words[i], ())):
-                return True
-    return False
 
 
 def _phrase_at(words: list[str], i: int, phrases: frozenset[tuple[str, ...]]) -> bool:

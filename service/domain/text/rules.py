@@ -28,7 +28,7 @@ CUE_TYPES = ("negation", "hypothetical", "historical", "other_person", "treatmen
 OPTIONAL_CUE_TYPES = ("request", "treatment_past")
 DIRECTIONS = ("before", "after")
 PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes")
-CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done", "unless")
+CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done")
 RECENT_USE_KEYS = ("code", "within_months", "from")
 OWN_FINDING_KEYS = ("concerns", "findings", "unless")
 PATIENT_FACTS = ("pregnant", "breastfeeding", "not_pregnant")
@@ -77,9 +77,8 @@ KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 T = TypeVar("T")
 Phrases = frozenset[tuple[str, ...]]
 # needs_context: (finding, the mention phrases that need a context, context findings, context
-# phrases, context words that count when a treatment_done cue reaches them, phrases that in the
-# mention's clause make it another sense whatever the context)
-ContextEntry = tuple[str, Phrases, frozenset[str], Phrases, Phrases, Phrases]
+# phrases, context words that count when a treatment_done cue reaches them)
+ContextEntry = tuple[str, Phrases, frozenset[str], Phrases, Phrases]
 
 _SPELLING_WORD = re.compile(r"[a-z0-9]+")  # as a word is looked up: apostrophes and accents gone
 _PHRASE = "must be a phrase (a string with at least one word)"
@@ -568,17 +567,9 @@ class _Parser:
         findings = self.codes("finding", raw["findings"], f"{where}.findings", raw) if "findings" in raw else []
         phrases = self.phrases(raw["phrases"], f"{where}.phrases", raw) if "phrases" in raw else []
         done = self.phrases(raw["done"], f"{where}.done", raw) if "done" in raw else []
-        unless = self.phrases(raw["unless"], f"{where}.unless", raw) if "unless" in raw else []
-        if not good or words is None or findings is None or phrases is None or done is None or unless is None:
+        if not good or words is None or findings is None or phrases is None or done is None:
             return None
-        return (
-            str(raw["finding"]),
-            frozenset(words),
-            frozenset(findings),
-            frozenset(phrases),
-            frozenset(done),
-            frozenset(unless),
-        )
+        return (str(raw["finding"]), frozenset(words), frozenset(findings), frozenset(phrases), frozenset(done))
 
     def recent_entry(self, raw: dict[Any, Any], where: str) -> tuple[str, float, frozenset[str]] | None:
         good = self.keys(raw, where, RECENT_USE_KEYS, RECENT_USE_KEYS)
