@@ -19,6 +19,8 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "spaces-number-to-sex-letter": ("5" + " " * (MAX_TEXT - 2) + "m", ""),
     # the same over hyphens, in both texts of the request
     "hyphens-number-to-sex-letter": ("5" + "-" * (MAX_TEXT - 2) + "m",) * 2,
+    # the same over runs of spaces and line breaks (a break in a long run is kept)
+    "spaces-and-breaks-number-to-sex-letter": ("5" + "   \n" * ((MAX_TEXT - 2) // 4) + "m", ""),
     # "m"/"f", spaces, then no number (a sex and an age pattern)
     "spaces-after-sex-letter": ("f" + " " * (MAX_TEXT - 4) + "x 5",) * 2,
     # one clause of other_person cues, then mentions: each mention against each cue

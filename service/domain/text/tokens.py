@@ -55,15 +55,28 @@ def lower_text(text: str) -> str:
     """The text in lower case, character for character, so that offsets into it are offsets
     into the text: a character whose lower case is longer (İ -> i + dot) stays as it is.
 
-    A run of more than three spaces, hyphens or stops keeps its first three and the rest become
-    NUL: no pattern of rules/text.yaml spans such a run, and a regular expression trying to
-    (quantifiers side by side over it) would backtrack in a power of its length."""
+    A run of more than three spaces, hyphens or stops keeps its first three (and one clause mark
+    of the rest) and the rest become NUL: no pattern of rules/text.yaml spans such a run, and a
+    regular expression trying to (quantifiers side by side over it) would backtrack in a power
+    of its length."""
     lower = text.lower()
     if len(lower) != len(text):  # lower-casing never shortens: the same length is one to one
         lower = "".join(c if len(low := c.lower()) != 1 else low for c in text)
     if _LONG_RUN.search(lower) is None:
         return lower
-    return _LONG_RUN.sub(lambda m: m.group(0)[:3] + "\x00" * (len(m.group(0)) - 3), lower)
+    return _LONG_RUN.sub(_cut_run, lower)
+
+
+def _cut_run(m: re.Match[str]) -> str:
+    """A long run's first three characters, then NUL, but one clause mark of the rest is kept in
+    its place ("no fever    \nrash spreading" is still two clauses): four characters at most
+    stay matchable, so no pattern's quantifiers have a long run to share."""
+    run = m.group(0)
+    rest = run[3:]
+    mark = next((i for i, c in enumerate(rest) if ord(c) in _BOUNDARY_CODES), -1)
+    if mark < 0 or any(ord(c) in _BOUNDARY_CODES for c in run[:3]):
+        return run[:3] + "\x00" * len(rest)
+    return run[:3] + "\x00" * mark + rest[mark] + "\x00" * (len(rest) - mark - 1)
 
 
 def scan(lower: str) -> tuple[list[int], list[int], list[int]]:
