@@ -172,6 +172,9 @@ def test_a_treatment_in_words_with_no_site_is_for_the_concern_the_text_is_about(
         triage, "acne on my back and wrinkles on my forehead for years now. Would a chemical peel help?"
     )
     assert [t.body_site for t in two_sites.treatments] == [""], "concerns on two sites: no site is guessed"
+    unsited = _read_with(triage, "some wrinkles, and a rash on my scalp. Would a chemical peel help with the wrinkles?")
+    assert [t.body_site for t in unsited.treatments] == [""], "a concern with no site: the peel's site is not known"
+    assert [c.body_site for c in unsited.concerns if c.code == "rash"] == ["scalp"], "a site across a sentence end"
 
 
 def test_a_concern_named_on_the_whole_body_or_on_several_sites_is_on_the_whole_body(triage) -> None:  # type: ignore[no-untyped-def]

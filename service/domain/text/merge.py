@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 from ..catalog import Catalog
@@ -23,6 +24,7 @@ class _Draft:
     sites: list[str] = field(default_factory=list)  # the body sites read from text for it
 
 
+_SENTENCE_END = re.compile(r"[.!?\n]")
 # A concern told on this many different sites, or on the whole body, is on the whole body.
 _WIDESPREAD_SITES = 3
 
@@ -80,7 +82,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     used.add(k)
         near = _Near(mentions, anchors)
         sites = {
-            k: near.site(m.last, site_distance, after_on_a_tie=True)
+            k: _treatment_site(m, near, mentions, text, site_distance)
             for k, m in enumerate(mentions)
             if m.kind == "treatment" and m.assertion == PRESENT
         }
@@ -178,8 +180,8 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
     # A treatment asked for in words with no site of its own is for the concern the text is
     # about, when all its concerns are on one site ("rough patches on my scalp... would a peel
     # take them off?"): the peel is on the scalp, not the face a peel is usually for.
-    concern_sites = {d.body_site for d in concerns if d.body_site}
-    if len(concern_sites) == 1:
+    concern_sites = {d.body_site for d in concerns}
+    if len(concern_sites) == 1 and "" not in concern_sites:
         site = next(iter(concern_sites))
         for i in range(len(intake.treatments), len(treatments)):
             if not treatments[i].body_site:
@@ -232,12 +234,12 @@ class _Near:
         self.by_last = sorted((a.last, i) for i, (a, _) in enumerate(anchors))
         self.by_first = sorted((a.first, i) for i, (a, _) in enumerate(anchors))
 
-    def site(self, at: int, distance: int, after_on_a_tie: bool = False) -> int:
+    def site(self, at: int, distance: int, after_on_a_tie: bool = False, only_after: bool = False) -> int:
         """The index of the body site nearest word ``at``, at most ``distance`` words away, or -1;
         on a tie the one before, or with ``after_on_a_tie`` the one after (a treatment's site:
         "a rash on my chest. Botox on my forehead")."""
         j = bisect.bisect_left(self.sites, (at, -1))  # the first site at or after ``at``
-        before = _first_of_run(self.sites, j - 1) if j > 0 else None
+        before = _first_of_run(self.sites, j - 1) if j > 0 and not only_after else None
         after = self.sites[j] if j < len(self.sites) else None
         tie_before = 0 if after_on_a_tie else 1
         if before is not None and (after is None or at - before[0] < after[0] - at + tie_before):
@@ -251,6 +253,15 @@ class _Near:
             return self.anchors[_first_of_run(self.by_last, j - 1)[1]][1]
         j = bisect.bisect_right(self.by_first, (m.last, len(self.anchors)))
         return self.anchors[self.by_first[j][1]][1] if j < len(self.by_first) else None
+
+
+def _treatment_site(m: Mention, near: _Near, mentions: list[Mention], text: str, distance: int) -> int:
+    """The body site a treatment named in words is asked for on: the nearest, the one after it on
+    a tie, never one across the end of a sentence ("a rash on my scalp. Would a peel help?")."""
+    k = near.site(m.last, distance, after_on_a_tie=True)
+    if k >= 0 and mentions[k].last < m.first and _SENTENCE_END.search(text, mentions[k].end, m.start):
+        k = near.site(m.last, distance, only_after=True)
+    return k
 
 
 def _first_of_run(pairs: list[tuple[int, int]], j: int) -> tuple[int, int]:

@@ -723,7 +723,10 @@ class TextReader:
         if "negation" in types:
             return _with(m, NEGATED)
         done = _nearest_cue(kinds, "treatment_done")
-        past = max(_nearest_cue(kinds, "historical"), _nearest_cue(kinds, "treatment_past"))
+        past = min(
+            (d for d in (_nearest_cue(kinds, "historical"), _nearest_cue(kinds, "treatment_past")) if d >= 0),
+            default=-1,
+        )
         if done < 0 and past < 0:
             return m  # asking about a treatment, even hypothetically, is a request
         request = _nearest_cue(kinds, "request")
