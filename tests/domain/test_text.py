@@ -121,6 +121,9 @@ def test_a_coded_finding_wins_over_a_graver_reading_of_the_same_words(triage) ->
     merged = _read_with(triage, text, coded)
     assert "facial_or_tongue_swelling" not in _facts_of(merged), "the coder read 'swollen' as swelling"
     assert {"swelling", "warmth"} <= set(merged.concerns[0].findings)
+    # words the coder did not read: swelling coded on the legs is no reading of a tongue
+    legs = _read_with(triage, "my tongue is swelling", Concern("rash", ("swelling",), "legs"))
+    assert "facial_or_tongue_swelling" in _facts_of(legs)
 
 
 def test_a_text_finding_with_no_concern_named_goes_to_the_coded_concern_on_its_site(triage) -> None:  # type: ignore[no-untyped-def]

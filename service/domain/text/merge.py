@@ -117,11 +117,18 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                         continue  # a lesion feature on another concern ("itchy psoriasis")
                     if context and m.last > m.first and m.code not in context:
                         # Structured wins where both speak: words the coder read as a coded
-                        # finding ("swollen" coded as swelling) are not read again as a graver
-                        # one ("cheeks are swollen" as facial swelling), on whichever concern.
+                        # finding on that site ("my face is swollen", swelling coded on the face)
+                        # are not read again as a graver one (facial swelling). Elsewhere the
+                        # coder did not read them ("my tongue is swelling", swelling coded on
+                        # the legs): the graver finding stands.
                         if words is None:
                             words = reader.tokens(text)[0].words
-                        if not context.isdisjoint(reader.findings_within(words, m.first, m.last)):
+                        within = reader.findings_within(words, m.first, m.last)
+                        at = near.site(m.first, site_distance)
+                        site = mentions[at].code if at >= 0 else ""
+                        if site and any(
+                            c.body_site == site and not within.isdisjoint(c.findings) for c in intake.concerns
+                        ):
                             continue
                     if m.code not in target.findings:
                         target.findings.append(m.code)
