@@ -191,6 +191,9 @@ def test_a_concern_named_on_the_whole_body_or_on_several_sites_is_on_the_whole_b
     # the sites treatments are asked for on are not the concern's
     asked = _read_with(triage, "a rash on my chest. I'd like botox on my forehead and lip filler and a peel on my neck")
     assert [(c.code, c.body_site) for c in asked.concerns] == [("rash", "chest")]
+    named = _read_with(triage, "botox for my crow's feet please")  # a concern named on the site keeps it
+    assert [(c.code, c.body_site) for c in named.concerns] == [("wrinkles", "periocular")]
+    assert [(t.code, t.body_site) for t in named.treatments] == [("botulinum_toxin", "periocular")]
 
 
 def test_a_coded_treatment_is_the_context_a_burn_needs(triage) -> None:  # type: ignore[no-untyped-def]

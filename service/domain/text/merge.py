@@ -87,8 +87,10 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
             if m.kind == "treatment" and m.assertion == PRESENT
         }
         # A site a treatment is asked for on is no concern's ("a rash on my chest; botox on my
-        # forehead and lip filler": the rash is on the chest only).
-        used.update(site for site in sites.values() if site >= 0)
+        # forehead and lip filler": the rash is on the chest only), unless a concern names it
+        # ("botox for my crow's feet": the wrinkles are there too).
+        named = {(a.first, a.last) for a, _ in anchors}
+        used.update(k for k in sites.values() if k >= 0 and (mentions[k].first, mentions[k].last) not in named)
         # Body sites last, so that they go to the concerns the findings and problems make; a body
         # site alone is no problem ("a peel for my face", "my upper back is tight") and makes none.
         order = [k for k, m in enumerate(mentions) if m.kind != "body_site"]

@@ -593,16 +593,18 @@ class TextReader:
         for m in mentions:
             if m.last - m.first < 1 or m.kind in ("patient_fact", "venue_fact", "condition", "none", "_span"):
                 continue
+            # a phrase that is a site itself is read as that site already; its words give none
             whole = self._lexicon.get(tuple(words[m.first : m.last + 1]), ())
-            sited = any(kind == "body_site" for kind, _, _ in whole) and m.kind != "body_site"
+            sited = any(kind == "body_site" for kind, _, _ in whole)
             for i in range(m.first, m.last + 1):
                 for length in self._lengths.get(words[i], ()):
-                    if i + length - 1 <= m.last:
-                        is_whole = (i, length) == (m.first, m.last - m.first + 1)
+                    if i + length - 1 <= m.last and (i, length) != (m.first, m.last - m.first + 1):
                         for kind, code, value in self._lexicon.get(tuple(words[i : i + length]), ()):
-                            # the whole phrase gives only its own site; its words no site then
-                            wanted = kind == "body_site" and sited if is_whole else not (kind == "body_site" and sited)
-                            if wanted and kind in ("concern", "body_site") and kind != m.kind:
+                            if (
+                                kind in ("concern", "body_site")
+                                and kind != m.kind
+                                and not (sited and kind == "body_site")
+                            ):
                                 out.append(
                                     Mention(
                                         kind,
