@@ -127,9 +127,9 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                             words = reader.tokens(text)[0].words
                         within = reader.findings_within(words, m.first, m.last)
                         at = near.site(m.first, site_distance)
-                        site = mentions[at].code if at >= 0 else ""
-                        if site and any(
-                            c.body_site == site and not within.isdisjoint(c.findings) for c in intake.concerns
+                        said_on = mentions[at].code if at >= 0 else ""
+                        if said_on and any(
+                            c.body_site == said_on and not within.isdisjoint(c.findings) for c in intake.concerns
                         ):
                             continue
                     if m.code not in target.findings:
