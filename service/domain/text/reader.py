@@ -816,50 +816,63 @@ def _bound(m: Mention, words: list[str], phrases: frozenset[tuple[str, ...]]) ->
 
 
 class _Dates:
-    """The dating statements of one text ("2 months ago", "18 months now"), found once, and the
-    bounds of its clauses, so that dating each medicine or treatment costs a lookup rather than
-    a scan of its clause (a clause of a hundred dated mentions stays linear)."""
+    """The dating statements of one text ("2 months ago", "18 months now") and the bounds of its
+    clauses, each clause's found once when a medicine or treatment in it is first dated, so
+    that a clause of a hundred dated mentions stays linear and a text with none costs nothing."""
 
     def __init__(self, lower: str, tokens: Tokens, clause: list[int]) -> None:
         self.lower, self.tokens, self.clause = lower, tokens, clause
-        self.hits: list[tuple[int, int, float, bool]] = []  # start, end, months, a duration ("now")
-        for hit in _AGO.finditer(lower):
-            if hit.group(1) is None:
-                months = 1e9  # "long time ago", "years ago"
-            else:
-                amount = hit.group(1)
-                number = _NUMBER_WORDS.get(amount)
-                months = (number if number is not None else float(amount)) * _UNIT_MONTHS[hit.group(2)]
-            self.hits.append((hit.start(), hit.end(), months, hit.group(0).endswith("now")))
-        self.hit_starts = [h[0] for h in self.hits]
-        self.first: dict[int, int] = {}  # by clause number: its first word and its last
-        self.last: dict[int, int] = {}
-        for i, c in enumerate(clause):
-            self.first.setdefault(c, i)
-            self.last[c] = i
+        self._spans: dict[int, tuple[int, int]] = {}  # by clause number: its first word and last
+        self._hits: dict[tuple[int, int], list[tuple[int, int, float, bool]]] = {}  # start, end, months, "now"
 
     def months_ago(self, m: Mention, since_only: bool = False) -> float | None:
         """How many months ago the mention's clause says it was (the statement nearest the
         mention), else the next clause of the same sentence ("a course of roaccutane, but I
         finished it two years ago"), or None when neither says. ``since_only``: only statements
         of time since ("ago", "back"), not of duration ("18 months now")."""
-        starts, ends, clause = self.tokens.starts, self.tokens.ends, self.clause
-        first, last = self.first[clause[m.first]], self.last[clause[m.last]]
-        found = self._nearest(m, starts[first], ends[last], since_only)
+        clause = self.clause
+        first, last = self._span(m.first)[0], self._span(m.last)[1]
+        found = self._nearest(m, self._in(first, last), since_only)
         if found is not None or last + 1 >= len(clause):
             return found
+        starts, ends = self.tokens.starts, self.tokens.ends
         if _SENTENCE_END.search(self.lower, ends[last], starts[last + 1]) is not None:
             return None
-        return self._nearest(m, starts[last + 1], ends[self.last[clause[last + 1]]], since_only)
+        return self._nearest(m, self._in(last + 1, self._span(last + 1)[1]), since_only)
 
-    def _nearest(self, m: Mention, start: int, end: int, since_only: bool) -> float | None:
-        """The months of the dating statement within lower[start:end] nearest the mention."""
+    def _span(self, word: int) -> tuple[int, int]:
+        c = self.clause[word]
+        span = self._spans.get(c)
+        if span is None:
+            first, last = word, word
+            while first > 0 and self.clause[first - 1] == c:
+                first -= 1
+            while last + 1 < len(self.clause) and self.clause[last + 1] == c:
+                last += 1
+            span = self._spans[c] = (first, last)
+        return span
+
+    def _in(self, first: int, last: int) -> list[tuple[int, int, float, bool]]:
+        """The dating statements within the words ``first``..``last`` (whole clauses)."""
+        hits = self._hits.get((first, last))
+        if hits is None:
+            hits = self._hits[first, last] = []
+            for hit in _AGO.finditer(self.lower, self.tokens.starts[first], self.tokens.ends[last]):
+                if hit.group(1) is None:
+                    months = 1e9  # "long time ago", "years ago"
+                else:
+                    amount = hit.group(1)
+                    number = _NUMBER_WORDS.get(amount)
+                    months = (number if number is not None else float(amount)) * _UNIT_MONTHS[hit.group(2)]
+                hits.append((hit.start(), hit.end(), months, hit.group(0).endswith("now")))
+        return hits
+
+    @staticmethod
+    def _nearest(m: Mention, hits: list[tuple[int, int, float, bool]], since_only: bool) -> float | None:
+        """The months of the dating statement nearest the mention."""
         best: float | None = None
         gap = -1
-        for k in range(bisect.bisect_left(self.hit_starts, start), len(self.hits)):
-            hit_start, hit_end, months, duration = self.hits[k]
-            if hit_end > end:
-                break
+        for hit_start, hit_end, months, duration in hits:
             if since_only and duration:
                 continue
             distance = hit_start - m.end if hit_start >= m.end else m.start - hit_end
