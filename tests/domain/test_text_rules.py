@@ -67,7 +67,7 @@ def test_several_problems_in_text_rules_are_all_reported_each_with_its_line(tmp_
         f"rules/text.yaml:{at(negation)}: negation.before[0]: must be a phrase (a string with at least one word)",
         f"rules/text.yaml:{at('idioms: [')}: unknown key 'idiom' (did you mean 'idioms'?)",
         f"rules/text.yaml:{streak}: combinations[1]: unknown key(s) ['whithin'] "
-        "(known: all, concern, finding, within); did you mean 'within'?",
+        "(known: all, concern, finding, treatment, within); did you mean 'within'?",
         f"rules/text.yaml:{streak}: combinations[1]: missing required key(s) ['within']",
         f"rules/text.yaml:{at('{finding: lesion_diameter_7mm_plus, min_mm: 7}')}: sizes[0].min_mm: must be a number",
         f"rules/text.yaml:{at('complication_concern: procedure_complication')}: complication_concern: "

@@ -56,6 +56,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         if value is not None
     }
     after = reader.rules.after_treatment
+    after_codes = frozenset(after.values())
     site_distance = reader.rules.windows.site_distance
 
     def read(field_name: str, text: str, own: _Draft | None) -> None:
@@ -162,6 +163,15 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     facts[m.code] = value
                     if m.code not in structured:
                         used.add(k)
+        # A treatment done is the context of every problem the same words tell of on its site or
+        # none ("had filler today ... to soften the 11s ... the skin between my brows went white"):
+        # the blanching is after the filler, whichever concern it was said nearest.
+        told = [d for _, d in anchors] + [d for d in concerns if d.text == READ_FROM_TEXT]
+        done = {(f, d.body_site) for d in told for f in d.findings if f in after_codes}
+        for d in told:
+            for after_finding, on in done:
+                if after_finding not in d.findings and (on == d.body_site or "" in (on, d.body_site)):
+                    d.findings.append(after_finding)
         report.extend(TextFinding(field_name, m, k in used) for k, m in enumerate(mentions) if m.kind != "problem")
 
     for i, c in enumerate(intake.concerns):

@@ -206,6 +206,12 @@ class TextReader:
             else self._assert(m, cues, cue_starts, first_person, clause, words, k in negated)
             for k, m in enumerate(mentions)
         ]
+        lasting = self.rules.lasting
+        if lasting:  # "a tattoo from years ago" is still there
+            out = [
+                _with(m, PRESENT) if m.assertion == HISTORICAL and m.kind == "concern" and m.code in lasting else m
+                for m in out
+            ]
         if self.rules.recent_use and any(m.kind in ("medication", "treatment") for m in out):
             dates = _Dates(lower, tokens, clause)
             out = [self._recent(m, dates) for m in out]
@@ -579,7 +585,15 @@ class TextReader:
                         negated = any(words[k] in self._negation_words for k in range(lo, hi + 1) if k not in matched)
                         assertion = NEGATED if negated else PRESENT
                         mention = Mention(
-                            "_span" if known else kind, code, tokens.starts[lo], tokens.ends[hi], assertion, "", lo, hi
+                            # a span read already keeps its kind as its value
+                            "_span" if known else kind,
+                            code,
+                            tokens.starts[lo],
+                            tokens.ends[hi],
+                            assertion,
+                            kind if known else "",
+                            lo,
+                            hi,
                         )
                         out.append((mention, matched))
                         have.add((kind, code, clause[lo]))
@@ -888,11 +902,14 @@ def _with(m: Mention, assertion: str, value: str | None = None) -> Mention:
 
 def _inside_combination(m: Mention, combined: list[tuple[Mention, frozenset[int]]]) -> bool:
     """A one-word finding or concern on a word of a many-word finding says less ("swelling" in
-    "lips ... swelling", "redness" in "the redness has spread")."""
-    return (
-        m.first == m.last
-        and m.kind in ("finding", "concern")
-        and any(m.first in matched and m.code != c.code for c, matched in combined)
+    "lips ... swelling", "redness" in "the redness has spread"); so does a one-word treatment in
+    a many-word one."""
+    if m.first != m.last or m.kind not in ("finding", "concern", "treatment"):
+        return False
+    # A treatment stated in many words ("laser on my underarms") shadows only a vaguer treatment.
+    return any(
+        m.first in matched and m.code != c.code and (m.kind == "treatment") == ((c.value or c.kind) == "treatment")
+        for c, matched in combined
     )
 
 

@@ -59,6 +59,7 @@ OPTIONAL_KEYS = (
     "idioms",
     "lesion_findings",
     "lesion_concerns",
+    "lasting",
     "combinations",
     "sizes",
     "derive",
@@ -120,6 +121,7 @@ class TextRules:
     idioms: frozenset[tuple[str, ...]] = frozenset()
     lesion_findings: frozenset[str] = frozenset()  # read only on a lesion concern (or an uncoded one)
     lesion_concerns: frozenset[str] = frozenset()
+    lasting: frozenset[str] = frozenset()  # concerns a historical cue dates the start of, still there
     # A text written for someone else ("my son is 15 and has acne"): the person words whose
     # other_person cue may name the patient, the phrases just before the cue and the words just
     # after it that make them the patient, and the words after it that make them a reporter.
@@ -313,6 +315,7 @@ class _Parser:
         lesion_concerns = (
             self.codes("concern", data["lesion_concerns"], "lesion_concerns") if "lesion_concerns" in data else []
         )
+        lasting = self.codes("concern", data["lasting"], "lasting") if "lasting" in data else []
         combinations = self.entries("combinations", data, self.combination)
         sizes = self.entries("sizes", data, self.size)
         derive = self.entries("derive", data, self.derived)
@@ -348,6 +351,7 @@ class _Parser:
             idioms=frozenset(idioms or ()),
             lesion_findings=frozenset(lesion_findings or ()),
             lesion_concerns=frozenset(lesion_concerns or ()),
+            lasting=frozenset(lasting or ()),
             proxy_persons=proxy[0] if proxy else frozenset(),
             proxy_before=proxy[1][0] if proxy else frozenset(),
             proxy_after=proxy[1][1] if proxy else frozenset(),
@@ -488,10 +492,10 @@ class _Parser:
     def combination(
         self, raw: dict[Any, Any], where: str
     ) -> tuple[str, str, int, tuple[frozenset[tuple[str, ...]], ...]] | None:
-        good = self.keys(raw, where, ("all", "concern", "finding", "within"), ("all", "within"))
-        kinds = [k for k in ("finding", "concern") if k in raw]
+        good = self.keys(raw, where, ("all", "concern", "finding", "treatment", "within"), ("all", "within"))
+        kinds = [k for k in ("finding", "concern", "treatment") if k in raw]
         if len(kinds) != 1:
-            self.fail(where, "needs one of 'finding' or 'concern', the code it reads as", raw)
+            self.fail(where, "needs one of 'finding', 'concern' or 'treatment', the code it reads as", raw)
             good = False
         else:
             good = self.code(kinds[0], raw[kinds[0]], f"{where}.{kinds[0]}", raw) and good
