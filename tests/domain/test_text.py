@@ -191,6 +191,13 @@ def test_a_concern_named_on_the_whole_body_or_on_several_sites_is_on_the_whole_b
     # the sites treatments are asked for on are not the concern's
     asked = _read_with(triage, "a rash on my chest. I'd like botox on my forehead and lip filler and a peel on my neck")
     assert [(c.code, c.body_site) for c in asked.concerns] == [("rash", "chest")]
+    # a concern told on two sites is on each; a site said before the treatment is the concern's too
+    two = _read_with(triage, "I have rough scaly patches on my scalp and face, would a peel take them off?")
+    assert [(c.code, c.body_site) for c in two.concerns] == [
+        ("rough_scaly_patch", "scalp"),
+        ("rough_scaly_patch", "face"),
+    ]
+    assert [(t.code, t.body_site) for t in two.treatments] == [("chemical_peel_medium", "face")]
     named = _read_with(triage, "botox for my crow's feet please")  # a concern named on the site keeps it
     assert [(c.code, c.body_site) for c in named.concerns] == [("wrinkles", "periocular")]
     assert [(t.code, t.body_site) for t in named.treatments] == [("botulinum_toxin", "periocular")]

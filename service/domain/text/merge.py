@@ -87,11 +87,17 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
             for k, m in enumerate(mentions)
             if m.kind == "treatment" and m.assertion == PRESENT
         }
-        # A site a treatment is asked for on is no concern's ("a rash on my chest; botox on my
-        # forehead and lip filler": the rash is on the chest only), unless a concern names it
-        # ("botox for my crow's feet": the wrinkles are there too).
+        # A site a treatment is asked for on in or after its name is no concern's ("a rash on my chest;
+        # botox on my forehead and lip filler": the rash is on the chest only), unless a concern
+        # names it ("botox for my crow's feet": the wrinkles are there too). One said before the
+        # treatment may be the concern's as well ("patches on my scalp and face, would a peel
+        # take them off?": the patches are on the face too).
         named = {(a.first, a.last) for a, _ in anchors}
-        used.update(k for k in sites.values() if k >= 0 and (mentions[k].first, mentions[k].last) not in named)
+        used.update(
+            k
+            for t, k in sites.items()
+            if k >= 0 and mentions[k].last >= mentions[t].first and (mentions[k].first, mentions[k].last) not in named
+        )
         # Body sites last, so that they go to the concerns the findings and problems make; a body
         # site alone is no problem ("a peel for my face", "my upper back is tight") and makes none.
         order = [k for k, m in enumerate(mentions) if m.kind != "body_site"]
@@ -228,12 +234,23 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         request_id=intake.request_id,
         channel=intake.channel,
         patient=patient,
-        concerns=tuple(Concern(d.code, tuple(d.findings), d.body_site, d.text) for d in concerns),
+        concerns=_concerns(concerns),
         treatments=tuple(treatments),
         venue=venue,
         free_text=intake.free_text,
     )
     return merged, tuple(report)
+
+
+def _concerns(drafts: list[_Draft]) -> tuple[Concern, ...]:
+    """The concerns, one for each site a concern was told on ("rough patches on my scalp and
+    face": on the scalp and on the face, so a peel on the face meets them), up to MAX_ITEMS."""
+    out = [Concern(d.code, tuple(d.findings), d.body_site, d.text) for d in drafts]
+    for d in drafts:
+        for site in dict.fromkeys(d.sites):
+            if site != d.body_site and d.body_site != WHOLE_BODY and len(out) < MAX_ITEMS:
+                out.append(Concern(d.code, tuple(d.findings), site, d.text))
+    return tuple(out)
 
 
 def _bool(value: str | None) -> bool | None:
