@@ -202,6 +202,26 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
             if set(draft.findings) - after_findings:
                 draft.code = reader.rules.complication_concern
 
+    # Facts that are no problem alone, told with no concern ("a tan on my legs"), are of the
+    # concern a treatment asked for on their site is for; with more than one such treatment
+    # or none, the concern stays one told only in words.
+    rules = reader.rules
+    for draft in concerns:
+        if draft.code or draft.text != READ_FROM_TEXT or not draft.findings:
+            continue
+        if not rules.context_findings.issuperset(draft.findings):
+            continue
+        codes = {
+            rules.treatment_concerns.get(t.code, "")
+            for t in treatments
+            if not draft.body_site or not t.body_site or t.body_site == draft.body_site
+        }
+        if len(codes) == 1 and "" not in codes:
+            draft.code, draft.text = next(iter(codes)), ""
+            draft.body_site = draft.body_site or next(
+                (t.body_site for t in treatments if rules.treatment_concerns.get(t.code) == draft.code), ""
+            )
+
     # A treatment asked for in words with no site of its own is for the concern the text is
     # about, when all its concerns are on one site ("rough patches on my scalp... would a peel
     # take them off?"): the peel is on the scalp, not the face a peel is usually for.

@@ -60,6 +60,8 @@ OPTIONAL_KEYS = (
     "lesion_findings",
     "lesion_concerns",
     "lasting",
+    "context_findings",
+    "treatment_concerns",
     "combinations",
     "sizes",
     "derive",
@@ -122,6 +124,8 @@ class TextRules:
     lesion_findings: frozenset[str] = frozenset()  # read only on a lesion concern (or an uncoded one)
     lesion_concerns: frozenset[str] = frozenset()
     lasting: frozenset[str] = frozenset()  # concerns a historical cue dates the start of, still there
+    context_findings: frozenset[str] = frozenset()  # no problem alone: a tan, a treatment had
+    treatment_concerns: Mapping[str, str] = field(default_factory=dict)  # treatment -> the concern it is for
     # A text written for someone else ("my son is 15 and has acne"): the person words whose
     # other_person cue may name the patient, the phrases just before the cue and the words just
     # after it that make them the patient, and the words after it that make them a reporter.
@@ -316,6 +320,10 @@ class _Parser:
             self.codes("concern", data["lesion_concerns"], "lesion_concerns") if "lesion_concerns" in data else []
         )
         lasting = self.codes("concern", data["lasting"], "lasting") if "lasting" in data else []
+        context_findings = (
+            self.codes("finding", data["context_findings"], "context_findings") if "context_findings" in data else []
+        )
+        treatment_concerns = self.pairs("treatment_concerns", data, "treatment", "concern")
         combinations = self.entries("combinations", data, self.combination)
         sizes = self.entries("sizes", data, self.size)
         derive = self.entries("derive", data, self.derived)
@@ -352,6 +360,8 @@ class _Parser:
             lesion_findings=frozenset(lesion_findings or ()),
             lesion_concerns=frozenset(lesion_concerns or ()),
             lasting=frozenset(lasting or ()),
+            context_findings=frozenset(context_findings or ()),
+            treatment_concerns=treatment_concerns,
             proxy_persons=proxy[0] if proxy else frozenset(),
             proxy_before=proxy[1][0] if proxy else frozenset(),
             proxy_after=proxy[1][1] if proxy else frozenset(),
@@ -393,7 +403,7 @@ class _Parser:
                     cues.setdefault(key, []).append((cue_type, str(direction)))
 
     def pairs(self, key: str, data: dict[Any, Any], from_kind: str, to_kind: str) -> dict[str, str]:
-        """A mapping of one code to another (after_treatment, history_condition)."""
+        """A mapping of one code to another (after_treatment, history_condition, treatment_concerns)."""
         if key not in data:
             return {}
         raw = data[key]
