@@ -38,6 +38,8 @@ def _facts(intake: Intake) -> set[str]:
         out.add(f"patient:sex={p.sex}")
     if p.fitzpatrick is not None:
         out.add(f"patient:fitzpatrick={p.fitzpatrick}")
+    if intake.venue is not None and intake.venue.medical_supervision is not None:
+        out.add(f"venue:medical_supervision={str(intake.venue.medical_supervision).lower()}")
     return out
 
 

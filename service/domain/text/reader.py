@@ -32,6 +32,7 @@ _NUMBER_WORDS = {
     "a few": 3.0, "few": 3.0, "several": 3.0,
 }  # fmt: skip
 _DIRECTIONS = ("before", "after")
+_NO_NESTED = frozenset({"patient_fact", "venue_fact", "condition", "none", "_span", "problem"})
 _NOT_SUBJECTS = frozenset({"my", "mine", "me", "myself"})
 _CUE_SPAN = 50  # words: the furthest a cue is looked for from a mention
 _THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "his", "hers", "them", "their", "hes", "shes"})
@@ -95,6 +96,7 @@ class TextReader:
                     if key:
                         groups_of.setdefault(key, []).append((c, g))
         self._combination_trie = build_trie(groups_of)
+        self._idioms = _by_first_word(rules.idioms)
         # needs_context, by finding: (the bound phrases, context findings, context phrases and
         # done words each by their first word, so a text is scanned once per bound mention)
         self._contexts: dict[str, tuple[Phrases, frozenset[str], _ByFirst, _ByFirst]] = {}
@@ -605,7 +607,8 @@ class TextReader:
         names that site, not the sites of its words ("feet")."""
         out = []
         for m in mentions:
-            if m.last - m.first < 1 or m.kind in ("patient_fact", "venue_fact", "condition", "none", "_span"):
+            # a problem's phrase names no concern or site ("keeps coming back" is not on the back)
+            if m.last - m.first < 1 or m.kind in _NO_NESTED:
                 continue
             # a phrase that is a site itself is read as that site already; its words give none
             whole = self._lexicon.get(tuple(words[m.first : m.last + 1]), ())
@@ -618,6 +621,7 @@ class TextReader:
                                 kind in ("concern", "body_site")
                                 and kind != m.kind
                                 and not (sited and kind == "body_site")
+                                and not self._in_idiom(words, m.first, i, i + length - 1)
                             ):
                                 out.append(
                                     Mention(
@@ -632,6 +636,15 @@ class TextReader:
                                     )
                                 )
         return out
+
+    def _in_idiom(self, words: list[str], start: int, first: int, last: int) -> bool:
+        """Whether words ``first``..``last`` are inside an idiom that starts at ``start`` or
+        later ("back" in "keep coming back" is in the idiom "coming back": no body site)."""
+        for i in range(max(start, first - 4), first + 1):
+            for p in self._idioms.get(words[i], ()):
+                if i + len(p) - 1 >= last and tuple(words[i : i + len(p)]) == p:
+                    return True
+        return False
 
     def _sizes(self, lower: str, tokens: Tokens) -> list[Mention]:
         """Lesion sizes stated in millimetres or centimetres (``lower``: the text in lower case)."""

@@ -33,7 +33,7 @@ RECENT_USE_KEYS = ("code", "within_months", "from")
 OWN_FINDING_KEYS = ("concerns", "findings", "unless")
 PATIENT_FACTS = ("pregnant", "breastfeeding", "not_pregnant")
 SEX_KEYS = ("patterns", *SEXES)
-VENUE_KEYS = ("MED_SPA", "DERMATOLOGY_PRACTICE", "supervised")
+VENUE_KEYS = ("MED_SPA", "DERMATOLOGY_PRACTICE", "supervised", "unsupervised")
 WINDOW_NAMES = (
     "negation_reach",
     "after_cue_reach",
@@ -430,6 +430,8 @@ class _Parser:
                 fact = ("patient_fact", str(name), "true")
             elif name == "supervised":
                 fact = ("venue_fact", "medical_supervision", "true")
+            elif name == "unsupervised":  # "estheticians only": no physician examines
+                fact = ("venue_fact", "medical_supervision", "false")
             else:
                 fact = ("venue_fact", "venue_kind", str(name))
             for p in self.phrases(phrases, f"{key}.{name}", section) or ():
