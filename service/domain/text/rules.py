@@ -69,6 +69,7 @@ OPTIONAL_KEYS = (
     "request",
     "treatment_past",
     "answers",
+    "pseudo_cues",
     "proxy",
     "needs_context",
     "recent_use",
@@ -286,6 +287,9 @@ class _Parser:
             if cue_type in data:
                 self.parse_cues(cue_type, data[cue_type], cues)
         # Replies that negate the label before them ("bleeding: no"): negation cues of their own kind.
+        # Phrases that hold a cue's word but are no cue ("might be bigger" is a hedge about now).
+        for key in (self.phrases(data["pseudo_cues"], "pseudo_cues") if "pseudo_cues" in data else None) or ():
+            cues.setdefault(key, []).append(("pseudo", "before"))
         answers = self.phrases(data["answers"], "answers") if "answers" in data else []
         for key in answers or ():
             cues.setdefault(key, []).append(("negation", "answer"))
