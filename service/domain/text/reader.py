@@ -97,6 +97,7 @@ class TextReader:
                         groups_of.setdefault(key, []).append((c, g))
         self._combination_trie = build_trie(groups_of)
         self._idioms = _by_first_word(rules.idioms)
+        self._repeats = rules.repeat_request
         # needs_context, by finding: (the bound phrases, context findings, context phrases and
         # done words each by their first word, so a text is scanned once per bound mention)
         self._contexts: dict[str, tuple[Phrases, frozenset[str], _ByFirst, _ByFirst]] = {}
@@ -219,6 +220,8 @@ class TextReader:
             out = [self._recent(m, dates) for m in out]
         if self.rules.needs_context:
             out = self._in_context(out, words, cues, clause, context)
+        if self._repeats and any(_phrase_at(words, i, self._repeats) for i in range(len(words))):
+            out.extend(_repeated(out, self.rules.after_treatment))
         return out
 
     def _proxy(
@@ -765,7 +768,7 @@ class TextReader:
             return _with(m, OTHER_PERSON)
         finding = self.rules.after_treatment.get(m.code)
         if past < 0 and finding is not None:
-            return Mention("finding", finding, m.start, m.end, PRESENT, "", m.first, m.last)
+            return Mention("finding", finding, m.start, m.end, PRESENT, m.code, m.first, m.last)  # its treatment
         return _with(m, HISTORICAL)
 
     def _cue_reaches(
@@ -906,6 +909,23 @@ class _Dates:
             if gap < 0 or distance < gap:
                 best, gap = months, max(distance, 0)
         return best
+
+
+def _repeated(mentions: list[Mention], after: Mapping[str, str]) -> list[Mention]:
+    """In a text that asks for the same again ("my usual top-up", "the same one my sister had"),
+    each treatment it tells was had, by the patient or another, asked for again."""
+    asked = {m.code for m in mentions if m.kind == "treatment" and m.assertion == PRESENT}
+    out = []
+    for m in mentions:
+        code = ""
+        if m.kind == "treatment" and m.assertion in (HISTORICAL, OTHER_PERSON):
+            code = m.code
+        elif m.kind == "finding" and m.value in after and after[m.value] == m.code:
+            code = m.value  # a treatment done, read as the finding it leaves
+        if code and code not in asked:
+            asked.add(code)
+            out.append(Mention("treatment", code, m.start, m.end, PRESENT, "", m.first, m.last))
+    return out
 
 
 def _with(m: Mention, assertion: str, value: str | None = None) -> Mention:

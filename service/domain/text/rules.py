@@ -70,6 +70,7 @@ OPTIONAL_KEYS = (
     "treatment_past",
     "answers",
     "pseudo_cues",
+    "repeat_request",
     "proxy",
     "needs_context",
     "recent_use",
@@ -125,6 +126,7 @@ class TextRules:
     lesion_findings: frozenset[str] = frozenset()  # read only on a lesion concern (or an uncoded one)
     lesion_concerns: frozenset[str] = frozenset()
     lasting: frozenset[str] = frozenset()  # concerns a historical cue dates the start of, still there
+    repeat_request: frozenset[tuple[str, ...]] = frozenset()  # "my usual", "the same one": asked again
     context_findings: frozenset[str] = frozenset()  # no problem alone: a tan, a treatment had
     treatment_concerns: Mapping[str, str] = field(default_factory=dict)  # treatment -> the concern it is for
     # A text written for someone else ("my son is 15 and has acne"): the person words whose
@@ -324,6 +326,7 @@ class _Parser:
             self.codes("concern", data["lesion_concerns"], "lesion_concerns") if "lesion_concerns" in data else []
         )
         lasting = self.codes("concern", data["lasting"], "lasting") if "lasting" in data else []
+        repeats = self.phrases(data["repeat_request"], "repeat_request") if "repeat_request" in data else []
         context_findings = (
             self.codes("finding", data["context_findings"], "context_findings") if "context_findings" in data else []
         )
@@ -364,6 +367,7 @@ class _Parser:
             lesion_findings=frozenset(lesion_findings or ()),
             lesion_concerns=frozenset(lesion_concerns or ()),
             lasting=frozenset(lasting or ()),
+            repeat_request=frozenset(repeats or ()),
             context_findings=frozenset(context_findings or ()),
             treatment_concerns=treatment_concerns,
             proxy_persons=proxy[0] if proxy else frozenset(),
