@@ -97,7 +97,7 @@ class TextReader:
                         groups_of.setdefault(key, []).append((c, g))
         self._combination_trie = build_trie(groups_of)
         self._idioms = _by_first_word(rules.idioms)
-        self._repeats = rules.repeat_request
+        self._repeats = _by_first_word(rules.repeat_request)
         # needs_context, by finding: (the bound phrases, context findings, context phrases and
         # done words each by their first word, so a text is scanned once per bound mention)
         self._contexts: dict[str, tuple[Phrases, frozenset[str], _ByFirst, _ByFirst]] = {}
@@ -220,7 +220,7 @@ class TextReader:
             out = [self._recent(m, dates) for m in out]
         if self.rules.needs_context:
             out = self._in_context(out, words, cues, clause, context)
-        if self._repeats and any(_phrase_at(words, i, self._repeats) for i in range(len(words))):
+        if self._repeats and self._asks_again(words):
             out.extend(_repeated(out, self.rules.after_treatment))
         return out
 
@@ -639,6 +639,15 @@ class TextReader:
                                     )
                                 )
         return out
+
+    def _asks_again(self, words: list[str]) -> bool:
+        """Whether one of ``repeat_request`` is in the words (looked up by each word, not each phrase)."""
+        repeats = self._repeats
+        for i, w in enumerate(words):
+            for p in repeats.get(w, ()):
+                if tuple(words[i : i + len(p)]) == p:
+                    return True
+        return False
 
     def _in_idiom(self, words: list[str], start: int, first: int, last: int) -> bool:
         """Whether words ``first``..``last`` are inside an idiom that starts at ``start`` or
