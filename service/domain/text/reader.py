@@ -97,6 +97,7 @@ class TextReader:
                         groups_of.setdefault(key, []).append((c, g))
         self._combination_trie = build_trie(groups_of)
         self._idioms = _by_first_word(rules.idioms)
+        self._idiom_reach = max((len(p) for p in rules.idioms), default=1) - 1  # words an idiom spans after its first
         self._repeats = _by_first_word(rules.repeat_request)
         # needs_context, by finding: (the bound phrases, context findings, context phrases and
         # done words each by their first word, so a text is scanned once per bound mention)
@@ -209,6 +210,7 @@ class TextReader:
             else self._assert(m, cues, cue_starts, first_person, clause, words, k in negated)
             for k, m in enumerate(mentions)
         ]
+        again = _asked_again(mentions, out) if self._repeats and self._asks_again(words) else []
         lasting = self.rules.lasting
         if lasting:  # "a tattoo from years ago" is still there
             out = [
@@ -220,9 +222,7 @@ class TextReader:
             out = [self._recent(m, dates) for m in out]
         if self.rules.needs_context:
             out = self._in_context(out, words, cues, clause, context)
-        if self._repeats and self._asks_again(words):
-            out.extend(_repeated(out, self.rules.after_treatment))
-        return out
+        return out + again if again else out
 
     def _proxy(
         self, cues: list[tuple[int, int, Any]], mentions: list[Mention], tokens: Tokens, lower: str
@@ -652,7 +652,7 @@ class TextReader:
     def _in_idiom(self, words: list[str], start: int, first: int, last: int) -> bool:
         """Whether words ``first``..``last`` are inside an idiom that starts at ``start`` or
         later ("back" in "keep coming back" is in the idiom "coming back": no body site)."""
-        for i in range(max(start, first - 4), first + 1):
+        for i in range(max(start, first - self._idiom_reach), first + 1):
             for p in self._idioms.get(words[i], ()):
                 if i + len(p) - 1 >= last and tuple(words[i : i + len(p)]) == p:
                     return True
@@ -777,7 +777,7 @@ class TextReader:
             return _with(m, OTHER_PERSON)
         finding = self.rules.after_treatment.get(m.code)
         if past < 0 and finding is not None:
-            return Mention("finding", finding, m.start, m.end, PRESENT, m.code, m.first, m.last)  # its treatment
+            return Mention("finding", finding, m.start, m.end, PRESENT, "", m.first, m.last)
         return _with(m, HISTORICAL)
 
     def _cue_reaches(
@@ -920,20 +920,17 @@ class _Dates:
         return best
 
 
-def _repeated(mentions: list[Mention], after: Mapping[str, str]) -> list[Mention]:
-    """In a text that asks for the same again ("my usual top-up", "the same one my sister had"),
-    each treatment it tells was had, by the patient or another, asked for again."""
-    asked = {m.code for m in mentions if m.kind == "treatment" and m.assertion == PRESENT}
-    out = []
-    for m in mentions:
-        code = ""
-        if m.kind == "treatment" and m.assertion in (HISTORICAL, OTHER_PERSON):
-            code = m.code
-        elif m.kind == "finding" and m.value in after and after[m.value] == m.code:
-            code = m.value  # a treatment done, read as the finding it leaves
-        if code and code not in asked:
-            asked.add(code)
-            out.append(Mention("treatment", code, m.start, m.end, PRESENT, "", m.first, m.last))
+def _asked_again(mentions: list[Mention], asserted: list[Mention]) -> list[Mention]:
+    """In a text that asks for the same again ("my usual top-up", "the same one my sister had")
+    and names no treatment it asks for, each treatment it tells was had, by the patient or by
+    another, asked for again. ``asserted``: the mentions as their cues decided them, in order."""
+    if any(a.kind == "treatment" and a.assertion == PRESENT for a in asserted):
+        return []  # "a top-up of filler" asks for the filler it names, not the botox had before
+    out: list[Mention] = []
+    for m, a in zip(mentions, asserted, strict=True):
+        had = a.kind == "finding" or a.assertion in (HISTORICAL, OTHER_PERSON)  # done: the finding it left
+        if m.kind == "treatment" and had and all(o.code != m.code for o in out):
+            out.append(Mention("treatment", m.code, m.start, m.end, PRESENT, "", m.first, m.last))
     return out
 
 
