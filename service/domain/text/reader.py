@@ -98,7 +98,6 @@ class TextReader:
         self._combination_trie = build_trie(groups_of)
         self._idioms = _by_first_word(rules.idioms)
         self._idiom_reach = max((len(p) for p in rules.idioms), default=1) - 1  # words an idiom spans after its first
-        self._repeats = _by_first_word(rules.repeat_request)
         # needs_context, by finding: (the bound phrases, context findings, context phrases and
         # done words each by their first word, so a text is scanned once per bound mention)
         self._contexts: dict[str, tuple[Phrases, frozenset[str], _ByFirst, _ByFirst]] = {}
@@ -180,7 +179,7 @@ class TextReader:
         if combined and self.rules.idioms:  # an idiom's words make no combination ("dull and grey")
             idiom = {k for m in mentions if m.kind == "none" for k in range(m.first, m.last + 1)}
             combined = [c for c in combined if idiom.isdisjoint(c[1])]
-        mentions = [m for m in mentions if not _inside_combination(m, combined)] + [c for c, _ in combined]
+        mentions = [m for m in mentions if not _inside_combination(m, combined)] + [c for c, _, _ in combined]
         lower = tokens.lower
         if has_digit(lower):  # sizes and ages need a number
             mentions.extend(self._sizes(lower, tokens))
@@ -210,7 +209,8 @@ class TextReader:
             else self._assert(m, cues, cue_starts, first_person, clause, words, k in negated)
             for k, m in enumerate(mentions)
         ]
-        again = _asked_again(mentions, out) if self._repeats and self._asks_again(words) else []
+        asks_again = any(t == "repeat" for _, _, hits in cues for t, _ in hits)  # "my usual top-up"
+        again = _asked_again(mentions, out) if asks_again else []
         lasting = self.rules.lasting
         if lasting:  # "a tattoo from years ago" is still there
             out = [
@@ -532,10 +532,11 @@ class TextReader:
 
     def _combinations(
         self, words: list[str], tokens: Tokens, clause: list[int], mentions: list[Mention]
-    ) -> list[tuple[Mention, frozenset[int]]]:
+    ) -> list[tuple[Mention, frozenset[int], str]]:
         """Concepts stated in many words: one word group each within a short span of one clause.
 
-        Each comes with the tokens its groups matched, which no vaguer one-word mention keeps.
+        Each comes with the tokens its groups matched, which no vaguer one-word mention keeps, and
+        the kind it reads as (a span read already is kind "_span").
         """
         if not self.rules.combinations:
             return []
@@ -590,17 +591,9 @@ class TextReader:
                         negated = any(words[k] in self._negation_words for k in range(lo, hi + 1) if k not in matched)
                         assertion = NEGATED if negated else PRESENT
                         mention = Mention(
-                            # a span read already keeps its kind as its value
-                            "_span" if known else kind,
-                            code,
-                            tokens.starts[lo],
-                            tokens.ends[hi],
-                            assertion,
-                            kind if known else "",
-                            lo,
-                            hi,
+                            "_span" if known else kind, code, tokens.starts[lo], tokens.ends[hi], assertion, "", lo, hi
                         )
-                        out.append((mention, matched))
+                        out.append((mention, matched, kind))
                         have.add((kind, code, clause[lo]))
         return out
 
@@ -639,15 +632,6 @@ class TextReader:
                                     )
                                 )
         return out
-
-    def _asks_again(self, words: list[str]) -> bool:
-        """Whether one of ``repeat_request`` is in the words (looked up by each word, not each phrase)."""
-        repeats = self._repeats
-        for i, w in enumerate(words):
-            for p in repeats.get(w, ()):
-                if tuple(words[i : i + len(p)]) == p:
-                    return True
-        return False
 
     def _in_idiom(self, words: list[str], start: int, first: int, last: int) -> bool:
         """Whether words ``first``..``last`` are inside an idiom that starts at ``start`` or
@@ -939,7 +923,7 @@ def _with(m: Mention, assertion: str, value: str | None = None) -> Mention:
     return Mention(m.kind, m.code, m.start, m.end, assertion, m.value if value is None else value, m.first, m.last)
 
 
-def _inside_combination(m: Mention, combined: list[tuple[Mention, frozenset[int]]]) -> bool:
+def _inside_combination(m: Mention, combined: list[tuple[Mention, frozenset[int], str]]) -> bool:
     """A one-word finding or concern on a word of a many-word finding says less ("swelling" in
     "lips ... swelling", "redness" in "the redness has spread"); so does a one-word treatment in
     a many-word one."""
@@ -947,8 +931,8 @@ def _inside_combination(m: Mention, combined: list[tuple[Mention, frozenset[int]
         return False
     # A treatment stated in many words ("laser on my underarms") shadows only a vaguer treatment.
     return any(
-        m.first in matched and m.code != c.code and (m.kind == "treatment") == ((c.value or c.kind) == "treatment")
-        for c, matched in combined
+        m.first in matched and m.code != c.code and (m.kind == "treatment") == (kind == "treatment")
+        for c, matched, kind in combined
     )
 
 

@@ -126,7 +126,6 @@ class TextRules:
     lesion_findings: frozenset[str] = frozenset()  # read only on a lesion concern (or an uncoded one)
     lesion_concerns: frozenset[str] = frozenset()
     lasting: frozenset[str] = frozenset()  # concerns a historical cue dates the start of, still there
-    repeat_request: frozenset[tuple[str, ...]] = frozenset()  # "my usual", "the same one": asked again
     context_findings: frozenset[str] = frozenset()  # no problem alone: a tan, a treatment had
     treatment_concerns: Mapping[str, str] = field(default_factory=dict)  # treatment -> the concern it is for
     # A text written for someone else ("my son is 15 and has acne"): the person words whose
@@ -289,9 +288,12 @@ class _Parser:
             if cue_type in data:
                 self.parse_cues(cue_type, data[cue_type], cues)
         # Replies that negate the label before them ("bleeding: no"): negation cues of their own kind.
-        # Phrases that hold a cue's word but are no cue ("might be bigger" is a hedge about now).
+        # Phrases that hold a cue's word but are no cue ("might be bigger" is a hedge about now),
+        # and phrases that ask for the same again ("my usual top-up"): cues of their own kinds.
         for key in (self.phrases(data["pseudo_cues"], "pseudo_cues") if "pseudo_cues" in data else None) or ():
             cues.setdefault(key, []).append(("pseudo", "before"))
+        for key in (self.phrases(data["repeat_request"], "repeat_request") if "repeat_request" in data else None) or ():
+            cues.setdefault(key, []).append(("repeat", "before"))
         answers = self.phrases(data["answers"], "answers") if "answers" in data else []
         for key in answers or ():
             cues.setdefault(key, []).append(("negation", "answer"))
@@ -326,7 +328,6 @@ class _Parser:
             self.codes("concern", data["lesion_concerns"], "lesion_concerns") if "lesion_concerns" in data else []
         )
         lasting = self.codes("concern", data["lasting"], "lasting") if "lasting" in data else []
-        repeats = self.phrases(data["repeat_request"], "repeat_request") if "repeat_request" in data else []
         context_findings = (
             self.codes("finding", data["context_findings"], "context_findings") if "context_findings" in data else []
         )
@@ -367,7 +368,6 @@ class _Parser:
             lesion_findings=frozenset(lesion_findings or ()),
             lesion_concerns=frozenset(lesion_concerns or ()),
             lasting=frozenset(lasting or ()),
-            repeat_request=frozenset(repeats or ()),
             context_findings=frozenset(context_findings or ()),
             treatment_concerns=treatment_concerns,
             proxy_persons=proxy[0] if proxy else frozenset(),
