@@ -306,3 +306,9 @@ def test_the_word_scanner_splits_as_the_word_and_clause_expressions_do(text: str
     marks = [m.start() for m in re.finditer(r"[.!?;:\n()\[\]]", text)]
     expected = ([a for a, _ in spans], [b for _, b in spans], [bisect.bisect_left(marks, a) for a, _ in spans])
     assert scan(text) == expected
+
+
+def test_a_treatment_done_is_the_context_of_the_problems_its_own_words_tell(triage) -> None:  # type: ignore[no-untyped-def]
+    told = "had filler in my tear troughs today to soften the 11s. now the skin between my brows went white, it hurts"
+    blanched = [c for c in _read_with(triage, told).concerns if "skin_blanching_or_mottling" in c.findings]
+    assert blanched and all("after_filler" in c.findings for c in blanched)

@@ -61,6 +61,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
 
     def read(field_name: str, text: str, own: _Draft | None) -> None:
         mentions = reader.read(text, context)
+        first_new = len(concerns)  # the concerns this text makes start here
         used: set[int] = set()
         anchors: list[tuple[Mention, _Draft]] = []  # concerns mentioned here, for linking findings
         words: list[str] | None = None  # the text's words, when a coded reading is compared
@@ -172,7 +173,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         # A treatment done is the context of every problem the same words tell of on its site or
         # none ("had filler today ... to soften the 11s ... the skin between my brows went white"):
         # the blanching is after the filler, whichever concern it was said nearest.
-        told = [d for _, d in anchors] + [d for d in concerns if d.text == READ_FROM_TEXT]
+        told = [d for _, d in anchors] + [d for d in concerns[first_new:] if d.text == READ_FROM_TEXT]
         done = {(f, d.body_site) for d in told for f in d.findings if f in after_codes}
         for d in told:
             for after_finding, on in done:
