@@ -29,7 +29,7 @@ from service.config import DEFAULT_RULES_DIR
 from service.domain.model import Concern, Intake
 from service.domain.text import merge_text
 from service.domain.validate import MAX_TEXT, MAX_TOTAL_TEXT
-from tests.support.crafted import ATTACKS
+from tests.support.crafted import ATTACKS, intake_of
 from tests.support.text_scoring import load_items
 
 LENGTH = 500
@@ -110,14 +110,12 @@ def main() -> int:
 
 def crafted(reader, catalog) -> dict[str, float]:  # type: ignore[no-untyped-def]
     out = {}
-    requests = {}
+    intakes = {}
     for kind, piece in CRAFTED.items():
         text = (piece * (MAX_LENGTH // len(piece) + 1))[:MAX_LENGTH]
-        requests[kind] = (text, text)
-    requests.update({f"attack: {name}": texts for name, texts in ATTACKS.items()})
-    for kind, (free_text, concern_text) in requests.items():
-        concerns = (Concern(text=concern_text),) if concern_text else ()
-        intake = Intake(channel="TELEHEALTH_INTAKE", concerns=concerns, free_text=free_text)
+        intakes[kind] = Intake(channel="TELEHEALTH_INTAKE", concerns=(Concern(text=text),), free_text=text)
+    intakes.update({f"attack: {name}": intake_of(name) for name in ATTACKS})
+    for kind, intake in intakes.items():
         reader.forget()
         out[kind] = sample(lambda i=intake: merge_text(i, reader, catalog), n=20, warmup=2)[0]
     return out

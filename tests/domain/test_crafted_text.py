@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import pytest
 
-from service.domain.model import Concern, Intake
 from service.domain.text import merge_text
 from service.domain.triage import Triage
 from service.domain.validate import check_intake
-from tests.support.crafted import ATTACKS
+from tests.support.crafted import ATTACKS, intake_of
 
 
-@pytest.mark.parametrize("free_text, concern_text", list(ATTACKS.values()), ids=list(ATTACKS))
-def test_crafted_text_is_read(triage: Triage, free_text: str, concern_text: str) -> None:
-    concerns = (Concern(text=concern_text),) if concern_text else ()
-    intake = Intake(channel="TELEHEALTH_INTAKE", free_text=free_text, concerns=concerns)
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_crafted_text_is_read(triage: Triage, name: str) -> None:
+    intake = intake_of(name)
+    free_text, concern_text = ATTACKS[name]
     assert triage.reader is not None
     assert check_intake(intake, triage.ruleset.catalog) == []  # a request the service accepts
     triage.reader.forget()
@@ -45,3 +44,9 @@ def test_crafted_text_is_read(triage: Triage, free_text: str, concern_text: str)
         ], "findings with no concern make one concern, on the site beside them"
     if "crows feet" in concern_text:
         assert {(c.code, c.body_site) for c in merged.concerns} == {("wrinkles", "periocular"), ("acne", "whole_body")}
+    if name == "one-site-said-in-both-texts":
+        assert [(c.code, c.body_site) for c in merged.concerns] == [("", "arms")], "a site said often is one site"
+    if name == "combination-groups-repeated":
+        assert "warmth" in findings and [t.code for t in merged.treatments] == ["laser_hair_removal"]
+    if name == "after-findings-on-coded-concerns":
+        assert [c.findings for c in merged.concerns[1:]] == [c.findings for c in intake.concerns[1:]], "coded kept"

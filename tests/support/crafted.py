@@ -2,11 +2,13 @@
 characters a text, 4,000 together), each aimed at one way reading could grow faster than the
 text. Read by tests/domain/test_crafted_text.py (it must finish) and timed by `make text-bench`.
 
-Each is (free_text, a concern's text), built from a short recipe.
+Each is (free_text, a concern's text), built from a short recipe; a few come with coded
+concerns as well (CODED), which cost the attacker no characters of text.
 """
 
 from __future__ import annotations
 
+from service.domain.model import Concern, Intake
 from service.domain.validate import MAX_TEXT
 
 
@@ -35,4 +37,27 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "sizes-and-sites-without-a-concern": (_cut("2cm arm " * 260), _cut("pus " + "arm " * 500)),
     # one concern named on many sites, and phrases that are a concern and a site at once
     "concerns-on-many-sites": (_cut("acne arm leg chest back " * 90), _cut("crows feet " * 190)),
+    # a site said hundreds of times in both texts, on one concern
+    "one-site-said-in-both-texts": (_cut("arm " * 600),) * 2,
+    # two word groups of a combination, each hundreds of times in one clause
+    "combination-groups-repeated": (_cut("red hot " * 300), _cut("laser hair " * 200)),
+    # twenty coded concerns on twenty sites, each with every after-treatment finding, and a text
+    # naming a concern hundreds of times: the findings of a treatment done spread over them
+    "after-findings-on-coded-concerns": (_cut("11s " * 600), _cut("11s " * 600)),
 }
+
+_AFTER = ("after_filler", "after_botulinum_toxin", "after_peel", "after_microneedling", "after_energy_device")
+_SITES = ("face", "periocular", "lips", "perioral", "scalp", "neck", "submental", "chest", "back", "abdomen",
+          "flanks", "arms", "hands", "legs", "feet", "nails", "axillae", "bikini", "genitals")  # fmt: skip
+CODED: dict[str, tuple[Concern, ...]] = {
+    "after-findings-on-coded-concerns": tuple(
+        Concern(code="wrinkles", findings=("fever",) * 35 + _AFTER, body_site=site) for site in _SITES
+    ),
+}
+
+
+def intake_of(name: str) -> Intake:
+    """The request of one attack: its texts (the concern's text on a concern of its own) and coded concerns."""
+    free_text, concern_text = ATTACKS[name]
+    concerns = ((Concern(text=concern_text),) if concern_text else ()) + CODED.get(name, ())
+    return Intake(channel="TELEHEALTH_INTAKE", free_text=free_text, concerns=concerns)

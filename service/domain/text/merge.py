@@ -146,8 +146,9 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 elif not target.body_site or target.sites:
                     # A concern named on the whole body, or on several sites ("chest, arms, legs,
                     # back"), is on the whole body: the widespread reading is the safer one.
-                    target.sites.append(m.code)
-                    widespread = WHOLE_BODY in target.sites or len(set(target.sites)) >= _WIDESPREAD_SITES
+                    if m.code not in target.sites:  # each site once: a site said a thousand times is one
+                        target.sites.append(m.code)
+                    widespread = WHOLE_BODY in target.sites or len(target.sites) >= _WIDESPREAD_SITES
                     target.body_site = WHOLE_BODY if widespread else target.sites[0]
                     used.add(k)
             elif m.kind == "treatment" and m.assertion == PRESENT:
@@ -173,12 +174,17 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         # A treatment done is the context of every problem the same words tell of on its site or
         # none ("had filler today ... to soften the 11s ... the skin between my brows went white"):
         # the blanching is after the filler, whichever concern it was said nearest.
-        told = [d for _, d in anchors] + [d for d in concerns[first_new:] if d.text == READ_FROM_TEXT]
+        # Each concern once, however often the text names it.
+        by_id = {id(d): d for _, d in anchors}
+        by_id.update((id(d), d) for d in concerns[first_new:] if d.text == READ_FROM_TEXT)
+        told = list(by_id.values())
         done = {(f, d.body_site) for d in told for f in d.findings if f in after_codes}
         for d in told:
+            have = set(d.findings)
             for after_finding, on in done:
-                if after_finding not in d.findings and (on == d.body_site or "" in (on, d.body_site)):
+                if after_finding not in have and (on == d.body_site or "" in (on, d.body_site)):
                     d.findings.append(after_finding)
+                    have.add(after_finding)
         report.extend(TextFinding(field_name, m, k in used) for k, m in enumerate(mentions) if m.kind != "problem")
 
     for i, c in enumerate(intake.concerns):

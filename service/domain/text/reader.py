@@ -573,10 +573,14 @@ class TextReader:
             kind, code, within, _ = self.rules.combinations[c]
             if not all(groups):
                 continue
+            # each group's positions are in text order: only those within reach are looked at
+            starts = [[o[0] for o in other] for other in groups[1:]]
             for first in groups[0]:
                 match = [first]
-                for other in groups[1:]:
-                    near = [o for o in other if clause[o[0]] == clause[first[0]] and abs(o[0] - first[0]) <= within]
+                for other, at in zip(groups[1:], starts, strict=True):
+                    a, b = bisect.bisect_left(at, first[0] - within), bisect.bisect_right(at, first[0] + within)
+                    reach = other[a:b]
+                    near = [o for o in reach if clause[o[0]] == clause[first[0]]]
                     if not near:
                         break
                     match.append(min(near, key=lambda o: abs(o[0] - first[0])))
