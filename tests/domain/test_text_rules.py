@@ -85,7 +85,7 @@ def test_an_empty_text_rules_file_is_a_rules_error(tmp_path: Path) -> None:
 
 
 def test_without_a_problems_list_every_problem_raises_together(triage: Triage) -> None:
-    data = read_yaml(SHIPPED.replace("  pair_gap: 2 ", "  pair_gap: x ").replace("idioms: [", "idiom: ["))
+    data = read_yaml(SHIPPED.replace("  pair_gap: 2 ", "  pair_gap: x ").replace("\nidioms: [", "\nidiom: ["))
     with pytest.raises(RulesError) as info:
         TextRules.from_data(FILE, data, triage.ruleset.catalog)
     assert [p.message for p in info.value.problems] == [

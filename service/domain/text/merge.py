@@ -22,6 +22,7 @@ class _Draft:
     text: str = ""
     coded: tuple[str, ...] = ()  # the findings the request coded (the rest were read from text)
     sites: list[str] = field(default_factory=list)  # the body sites read from text for it
+    problem: bool = False  # told only in words that name a problem ("a strange thing on my lip")
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -175,6 +176,9 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         # none ("had filler today ... to soften the 11s ... the skin between my brows went white"):
         # the blanching is after the filler, whichever concern it was said nearest.
         # Each concern once, however often the text names it.
+        if any(m.kind == "problem" and m.assertion == PRESENT for m in mentions):
+            for d in concerns[first_new:]:
+                d.problem = d.text == READ_FROM_TEXT
         by_id = {id(d): d for _, d in anchors}
         by_id.update((id(d), d) for d in concerns[first_new:] if d.text == READ_FROM_TEXT)
         told = list(by_id.values())
@@ -214,8 +218,8 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
     # or none, the concern stays one told only in words.
     rules = reader.rules
     for draft in concerns:
-        if draft.code or draft.text != READ_FROM_TEXT or not draft.findings:
-            continue
+        if draft.code or draft.text != READ_FROM_TEXT or draft.problem or not draft.findings:
+            continue  # a problem told in words stays one, whatever treatment was had
         if not rules.context_findings.issuperset(draft.findings):
             continue
         codes = {

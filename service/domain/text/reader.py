@@ -38,9 +38,9 @@ _CUE_SPAN = 50  # words: the furthest a cue is looked for from a mention
 _THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "his", "hers", "them", "their", "hes", "shes"})
 _ByFirst = dict[str, list[tuple[str, ...]]]  # phrases by their first word
 _SENTENCE_END = re.compile(r"[.!?;]")
-# What a reply answers: "bleeding: no", "pregnant? no"; not the concern the question is about
-# ("any change in my mole? no" still has a mole).
-_ANSWERED = frozenset({"finding", "condition", "medication", "patient_fact"})
+# What a reply answers: "bleeding: no", "pregnant? no", "doctor on site? none"; not the concern
+# the question is about ("any change in my mole? no" still has a mole).
+_ANSWERED = frozenset({"finding", "condition", "medication", "patient_fact", "venue_fact"})
 _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "month": 1.0, "year": 12.0, "yr": 12.0}
 _FUNCTION_WORDS = frozenset(
     "is are was were be been has have had do does did it its this that there the a an to of in on at for with "
@@ -67,6 +67,10 @@ class TextReader:
         self._lexicon = {k: tuple(v) for k, v in lexicon.items()}
         self._lengths = _first_word_lengths(self._lexicon)
         self._trie = build_trie(self._lexicon)
+        # Idioms that yield to a clinical context, and the tries without them (built when first needed).
+        self._yielding = rules.yielding_idioms
+        self._yielding_phrases = frozenset(p for phrases, _ in rules.yielding_idioms for p in phrases)
+        self._tries_without: dict[frozenset[tuple[str, ...]], dict[str, Any]] = {}
         self._cue_trie = build_trie(rules.cues)
         # One-word negation cues: a phrase read across one of them ("redness isnt spreading") is negated.
         self._negation_words = frozenset(
@@ -82,7 +86,9 @@ class TextReader:
         function_words = rules.list_words | rules.first_person | _FUNCTION_WORDS
         self._pairs: dict[str, dict[str, tuple[tuple[str, str, str], ...]]] = {}
         for key, hits in self._lexicon.items():
-            if len(key) == 2 and not set(key) & function_words and all(len(w) > 2 for w in key):
+            # an idiom is an exact phrase: "confused about" apart is no idiom
+            idiom = hits[0][0] == "none"
+            if len(key) == 2 and not idiom and not set(key) & function_words and all(len(w) > 2 for w in key):
                 self._pairs.setdefault(key[0], {}).setdefault(key[1], hits)
                 self._pairs.setdefault(key[1], {}).setdefault(key[0], hits)
         self._word_cache: dict[str, str] = {}  # raw word -> its normalised, corrected form
@@ -168,9 +174,12 @@ class TextReader:
         of the intake (coded ones), which count as the context a context-bound word needs."""
         tokens, clause = self.tokens(text)
         words = tokens.words
+        matched = list(self.match(words, clause))
+        if self._yielding_phrases:
+            matched = self._yield_idioms(words, clause, matched, context)
         mentions = [
             Mention(kind, code, tokens.starts[i], tokens.ends[j - 1], PRESENT, value, i, j - 1)
-            for i, j, hits in self.match(words, clause)
+            for i, j, hits in matched
             for kind, code, value in hits
         ]
         mentions.extend(self._nested(words, tokens, mentions))  # only inside exact phrases
@@ -636,6 +645,30 @@ class TextReader:
                                     )
                                 )
         return out
+
+    def _yield_idioms(
+        self,
+        words: list[str],
+        clause: list[int],
+        matched: list[tuple[int, int, tuple[tuple[str, str, str], ...]]],
+        context: frozenset[str],
+    ) -> list[tuple[int, int, tuple[tuple[str, str, str], ...]]]:
+        """The matches again without the idioms whose clinical context the text or the intake
+        states ("I can't see the room" after filler is a loss of vision, not the idiom)."""
+        said = {tuple(words[i:j]) for i, j, hits in matched if hits[0][0] == "none"} & self._yielding_phrases
+        if not said:
+            return matched
+        codes = {code for _, _, hits in matched for _, code, _ in hits} | context
+        # whole entries are dropped, so that at most one trie is built for each set of entries
+        drop = frozenset(
+            p for phrases, unless in self._yielding if phrases & said and not unless.isdisjoint(codes) for p in phrases
+        )
+        if not drop:
+            return matched
+        trie = self._tries_without.get(drop)
+        if trie is None:
+            trie = self._tries_without[drop] = build_trie({k: v for k, v in self._lexicon.items() if k not in drop})
+        return list(_longest_matches(words, trie, clause))
 
     def _in_idiom(self, words: list[str], start: int, first: int, last: int) -> bool:
         """Whether words ``first``..``last`` are inside an idiom that starts at ``start`` or

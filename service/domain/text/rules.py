@@ -57,6 +57,7 @@ OPTIONAL_KEYS = (
     "problem_words",
     "fitzpatrick",
     "idioms",
+    "yielding_idioms",
     "lesion_findings",
     "lesion_concerns",
     "lasting",
@@ -123,6 +124,8 @@ class TextRules:
     complication_concern: str = ""
     history_condition: Mapping[str, str] = field(default_factory=dict)  # concern in the past -> condition
     idioms: frozenset[tuple[str, ...]] = frozenset()
+    # idioms read as nothing only where none of their codes is read or coded: (idioms, codes)
+    yielding_idioms: tuple[tuple[frozenset[tuple[str, ...]], frozenset[str]], ...] = ()
     lesion_findings: frozenset[str] = frozenset()  # read only on a lesion concern (or an uncoded one)
     lesion_concerns: frozenset[str] = frozenset()
     lasting: frozenset[str] = frozenset()  # concerns a historical cue dates the start of, still there
@@ -321,6 +324,7 @@ class _Parser:
         ages = self.patterns("age", data["age"], "the age") if "age" in data else ()
         sex = self.parse_sex(data["sex"]) if "sex" in data else ((), {})
         idioms = self.phrases(data["idioms"], "idioms") if "idioms" in data else []
+        yielding = self.entries("yielding_idioms", data, self.yielding_entry)
         lesion_findings = (
             self.codes("finding", data["lesion_findings"], "lesion_findings") if "lesion_findings" in data else []
         )
@@ -364,7 +368,8 @@ class _Parser:
             derive=tuple(derive),
             complication_concern=complication,
             history_condition=history,
-            idioms=frozenset(idioms or ()),
+            idioms=frozenset([*(idioms or ()), *(p for phrases, _ in yielding for p in phrases)]),
+            yielding_idioms=tuple(yielding),
             lesion_findings=frozenset(lesion_findings or ()),
             lesion_concerns=frozenset(lesion_concerns or ()),
             lasting=frozenset(lasting or ()),
@@ -539,6 +544,25 @@ class _Parser:
         if not good or not isinstance(within, int):
             return None
         return (kinds[0], str(raw[kinds[0]]), within, tuple(groups))
+
+    def yielding_entry(
+        self, raw: dict[Any, Any], where: str
+    ) -> tuple[frozenset[tuple[str, ...]], frozenset[str]] | None:
+        good = self.keys(raw, where, ("idioms", "unless"), ("idioms", "unless"))
+        phrases = self.phrases(raw.get("idioms"), f"{where}.idioms", raw, at_least_one=True) if good else None
+        codes = raw.get("unless")
+        if not isinstance(codes, list) or not codes:
+            if good:
+                self.fail(f"{where}.unless", "must be a list of finding, concern or treatment codes", codes, raw)
+            return None
+        known = [self.catalog.codes(k) for k in ("finding", "concern", "treatment")]
+        for i, code in enumerate(codes):
+            if not isinstance(code, str) or not any(code in k for k in known):
+                self.fail(f"{where}.unless[{i}]", f"unknown finding, concern or treatment code {code!r}", codes, raw)
+                good = False
+        if not good or phrases is None:
+            return None
+        return frozenset(phrases), frozenset(str(c) for c in codes)
 
     def size(self, raw: dict[Any, Any], where: str) -> tuple[str, float] | None:
         good = self.keys(raw, where, ("finding", "min_mm"), ("finding", "min_mm"))
