@@ -135,3 +135,54 @@ def test_the_service_has_no_import_cycle() -> None:
         }
     )
     assert not cycles, f"modules that import each other, directly or through others: {cycles}"
+
+
+# Tests named in the docs as evidence: "`tests/domain/test_text.py::test_x[an id]`", and after one
+# on the same line "`::test_y`" (another test of that file) or "`[another id]`" (another
+# parameter of that test). "[...]" and "[FILE:NAME]" stand for any parameter of the test.
+_PLACEHOLDERS = ("[...]", "[FILE:NAME]")
+
+
+def _cited_tests(text: str) -> set[str]:
+    cited: set[str] = set()
+    for line in text.splitlines():
+        path = name = ""
+        for token in re.findall(r"`([^`]*)`", line):
+            full = re.fullmatch(r"(tests/[\w/]+\.py)::(\w+)(\[.*\])?", token)
+            same_file = re.fullmatch(r"::(\w+)(\[.*\])?", token)
+            same_test = re.fullmatch(r"\[.*\]", token)
+            if full:
+                path, name, param = full.group(1), full.group(2), full.group(3) or ""
+            elif same_file and path:
+                name, param = same_file.group(1), same_file.group(2) or ""
+            elif same_test and name:
+                param = token
+            else:
+                continue
+            cited.add(f"{path}::{name}{param}")
+    return cited
+
+
+def test_every_test_the_docs_cite_as_evidence_exists() -> None:
+    """The hazard log and the other docs name tests as evidence; each must be a test pytest collects."""
+    cited = set().union(*(_cited_tests(d.read_text(encoding="utf-8")) for d in sorted((ROOT / "docs").glob("*.md"))))
+    files = sorted({c.split("::")[0] for c in cited})
+    run = subprocess.run(
+        ["python", "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    collected = set(run.stdout.splitlines())
+    functions = {c.split("[")[0] for c in collected}
+    parametrized = {c.split("[")[0] for c in collected if "[" in c}
+
+    def found(test: str) -> bool:
+        base = test.split("[")[0]
+        if test.endswith(_PLACEHOLDERS):
+            return base in parametrized
+        return test in collected or ("[" not in test and base in functions)
+
+    missing = sorted(c for c in cited if not found(c))
+    assert len(cited) > 100 and not missing, f"docs cite tests pytest does not collect: {missing}"
