@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 import subprocess
+import sys
 
 from service.adapters.rules_files import load_ruleset
 from service.config import DEFAULT_RULES_DIR
@@ -168,7 +169,7 @@ def test_every_test_the_docs_cite_as_evidence_exists() -> None:
     cited = set().union(*(_cited_tests(d.read_text(encoding="utf-8")) for d in sorted((ROOT / "docs").glob("*.md"))))
     files = sorted({c.split("::")[0] for c in cited})
     run = subprocess.run(
-        ["python", "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *files],
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *files],
         cwd=ROOT,
         capture_output=True,
         text=True,
