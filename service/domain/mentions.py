@@ -16,6 +16,8 @@ PRESENT, NEGATED, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = (
     "historical",
     "other_person",
 )
+# The value of a treatment's finding when the text says the treatment went without a problem.
+UNEVENTFUL = "uneventful"
 
 
 @dataclass(slots=True, unsafe_hash=True)  # not frozen: mypyc compiles this __init__, not a frozen one
@@ -27,7 +29,7 @@ class Mention:
     start: int
     end: int
     assertion: str = PRESENT
-    value: str = ""  # for patient and venue facts
+    value: str = ""  # for patient and venue facts; UNEVENTFUL for a treatment had that went fine
     first: int = 0  # token indexes, for linking findings and sites to the nearest concern
     last: int = 0
 

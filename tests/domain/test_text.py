@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,7 @@ def test_a_text_finding_with_no_concern_named_goes_to_the_coded_concern_on_its_s
 
 
 NET_HOLDS = [
+    "had a peel last week, no problems, but now my eyelid droops. want another peel",
     "there's a weird bump on my back that won't go away, can I get a facial and a peel?",
     "I've got a boil on my thigh, would like laser hair removal on my legs",
     "my arm flared up last week, booking microdermabrasion on my face",
@@ -145,6 +147,8 @@ NET_PASSES = [
     "no lumps or bumps, just want a peel",
     "I'd like a chemical peel for my face",
     "I get the odd spot, would like a peel",
+    "I had Lyme disease from a tick bite in 2019, fully recovered. would like a peel",
+    "Had a peel on my face three weeks ago - went fine. Now I'd like another peel",
 ]
 
 
@@ -166,6 +170,19 @@ def test_words_that_name_no_problem_do_not_trip_the_net(triage, text: str) -> No
     )
     assert "CONCERN_NOT_RECOGNISED" not in decision.flags
     assert any(t.med_spa_appropriate for t in decision.treatments)
+
+
+def test_a_year_dates_what_it_follows_from_this_year(triage) -> None:  # type: ignore[no-untyped-def]
+    """A year two or more gone is history; last year may be a month ago, so a course finished
+    then is still recent (the six-month isotretinoin window counts from its December)."""
+    this_year = datetime.date.today().year
+    long_ago = _read_with(triage, f"finished roaccutane in {this_year - 3}, had botox in {this_year - 2}")
+    assert not long_ago.patient.medications
+    assert not any(c.findings for c in long_ago.concerns), "a treatment years gone leaves no finding"
+    last_year = _read_with(triage, f"finished roaccutane in {this_year - 1}, had botox yesterday")
+    assert last_year.patient.medications == ("isotretinoin_past_6_months",)
+    this = _read_with(triage, f"had filler in {this_year} and now my lip is white and blotchy")
+    assert {"after_filler", "skin_blanching_or_mottling"} <= {f for c in this.concerns for f in c.findings}
 
 
 def test_a_treatment_in_words_with_no_site_is_for_the_concern_the_text_is_about(triage) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..catalog import Catalog
 from ..facts import WHOLE_BODY
-from ..mentions import HISTORICAL, NEGATED, PRESENT, Mention, TextFinding
+from ..mentions import HISTORICAL, NEGATED, OTHER_PERSON, PRESENT, UNEVENTFUL, Mention, TextFinding
 from ..model import READ_FROM_TEXT, Concern, Intake, Patient, TreatmentRequest, Venue
 from ..validate import MAX_ITEMS  # what text adds stays within what a request may send
 from .reader import TextReader
@@ -23,6 +23,7 @@ class _Draft:
     coded: tuple[str, ...] = ()  # the findings the request coded (the rest were read from text)
     sites: list[str] = field(default_factory=list)  # the body sites read from text for it
     problem: bool = False  # told only in words that name a problem ("a strange thing on my lip")
+    fine: set[str] = field(default_factory=set)  # treatments' findings told as going fine ("went fine")
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -71,6 +72,21 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 mentions[k] = m = Mention(
                     "condition", reader.rules.history_condition[m.code], m.start, m.end, PRESENT, "", m.first, m.last
                 )
+            if m.kind == "condition" and m.assertion == PRESENT and m.code in reader.rules.active_conditions:
+                nxt = mentions[k + 1] if k + 1 < len(mentions) else None
+                if (
+                    nxt is not None
+                    and nxt.kind in ("body_site", "finding")
+                    and nxt.assertion == PRESENT
+                    and nxt.first - m.last <= site_distance
+                    and not _SENTENCE_END.search(text, m.end, nxt.start)
+                ):
+                    # "I have eczema on my hands": the condition, and the concern there.
+                    if m.code not in conditions:
+                        conditions.append(m.code)
+                    mentions[k] = m = Mention(
+                        "concern", reader.rules.active_conditions[m.code], m.start, m.end, PRESENT, "", m.first, m.last
+                    )
             if m.kind == "concern" and m.assertion == PRESENT:
                 draft = own if own is not None and not own.code else None
                 if draft is not None:
@@ -100,6 +116,41 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
             for t, k in sites.items()
             if k >= 0 and mentions[k].last >= mentions[t].first and (mentions[k].first, mentions[k].last) not in named
         )
+        # So is one that names the treatment, just before it, with the sites listed with it ("the
+        # hand and arm massage", "an underarm laser"): the treatment is asked for on each, and a
+        # nail told of beside it stays on the nail.
+        listed: dict[int, list[str]] = {}  # treatment mention -> the other sites listed with its own
+        for t, k in sites.items():
+            if k < 0 or mentions[t].first - mentions[k].last != 1 or (mentions[k].first, mentions[k].last) in named:
+                continue
+            if words is None:
+                words = reader.tokens(text)[0].words
+            used.add(k)
+            j = k - 1
+            while j >= 0 and mentions[j].kind == "body_site" and (mentions[j].first, mentions[j].last) not in named:
+                gap = words[mentions[j].last + 1 : mentions[j + 1].first]
+                if not gap or not all(w in reader.rules.list_words for w in gap):
+                    break
+                used.add(j)
+                listed.setdefault(t, []).append(mentions[j].code)
+                j -= 1
+        # So is the site of one had before or by another, said after its name and its date ("had
+        # laser hair removal in 2022 on my legs, want botox for frown lines": no lines on the legs),
+        # unless a problem is told on it next ("had filler in 2019 and now my lips have lumps").
+        looked: set[int] = set()  # each site once, however many treatments precede it
+        for m in mentions:
+            if m.kind == "treatment" and m.assertion in (HISTORICAL, OTHER_PERSON):
+                k = near.site(m.last, 2 * site_distance, only_after=True)
+                if k in looked:
+                    continue
+                looked.add(k)
+                if (
+                    k >= 0
+                    and (mentions[k].first, mentions[k].last) not in named
+                    and not _SENTENCE_END.search(text, m.end, mentions[k].start)
+                    and not _problem_follows(mentions, k, text)
+                ):
+                    used.add(k)
         # Body sites last, so that they go to the concerns the findings and problems make; a body
         # site alone is no problem ("a peel for my face", "my upper back is tight") and makes none.
         order = [k for k, m in enumerate(mentions) if m.kind != "body_site"]
@@ -143,6 +194,8 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                             continue
                     if m.code not in target.findings:
                         target.findings.append(m.code)
+                        if m.value == UNEVENTFUL:
+                            target.fine.add(m.code)
                     used.add(k)
                 elif not target.body_site or target.sites:
                     # A concern named on the whole body, or on several sites ("chest, arms, legs,
@@ -156,6 +209,9 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 if all(t.code != m.code for t in treatments) and len(treatments) < MAX_ITEMS:
                     site = sites.get(k, -1)
                     treatments.append(TreatmentRequest(m.code, mentions[site].code if site >= 0 else ""))
+                    for other in listed.get(k, ()):
+                        if len(treatments) < MAX_ITEMS:
+                            treatments.append(TreatmentRequest(m.code, other))
                 used.add(k)
             elif m.kind in ("condition", "medication") and m.assertion == PRESENT:
                 values = conditions if m.kind == "condition" else medications
@@ -168,6 +224,9 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 value = m.value
                 if m.code in ("sex", "fitzpatrick") and facts.get(m.code, value) != value:
                     conflicting.add(m.code)  # two sexes or two skin types read: neither is known
+                if m.code == "medical_supervision" and value == "false" and facts.get(m.code) == "true":
+                    # "we have a medical director, but she never comes in": none, the safer reading
+                    facts[m.code] = value
                 if m.code not in facts:
                     facts[m.code] = value
                     if m.code not in structured:
@@ -233,6 +292,14 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 (t.body_site for t in treatments if rules.treatment_concerns.get(t.code) == draft.code), ""
             )
 
+    # A treatment had that went fine ("botox three weeks ago, went fine; now lip filler") is no
+    # problem: told with nothing else, and of no concern a treatment asked for is for, it is none.
+    concerns = [
+        d
+        for d in concerns
+        if d.code or d.text != READ_FROM_TEXT or d.problem or not (d.fine and d.fine.issuperset(d.findings))
+    ]
+
     # A treatment asked for in words with no site of its own is for the concern the text is
     # about, when all its concerns are on one site ("rough patches on my scalp... would a peel
     # take them off?"): the peel is on the scalp, not the face a peel is usually for.
@@ -240,7 +307,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
     if len(concern_sites) == 1 and "" not in concern_sites:
         site = next(iter(concern_sites))
         for i in range(len(intake.treatments), len(treatments)):
-            if not treatments[i].body_site:
+            if not treatments[i].body_site and treatments[i].code not in reader.rules.sited_by_name:
                 treatments[i] = TreatmentRequest(treatments[i].code, site)
 
     p = intake.patient
@@ -320,6 +387,20 @@ class _Near:
             return self.anchors[_first_of_run(self.by_last, j - 1)[1]][1]
         j = bisect.bisect_right(self.by_first, (m.last, len(self.anchors)))
         return self.anchors[self.by_first[j][1]][1] if j < len(self.by_first) else None
+
+
+def _problem_follows(mentions: list[Mention], k: int, text: str) -> bool:
+    """Whether the next mention after body site ``k`` other than a site is a concern, a finding
+    or a problem told in the same sentence: the site is where that problem is."""
+    for m in mentions[k + 1 :]:
+        if m.kind == "body_site":
+            continue
+        return (
+            m.kind in ("concern", "finding", "problem")
+            and m.assertion == PRESENT
+            and not _SENTENCE_END.search(text, mentions[k].end, m.start)
+        )
+    return False
 
 
 def _treatment_site(m: Mention, near: _Near, mentions: list[Mention], text: str, distance: int) -> int:

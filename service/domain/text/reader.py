@@ -9,12 +9,13 @@ negated, hypothetical, historical, or about another person.
 from __future__ import annotations
 
 import bisect
+import datetime
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..catalog import Catalog
-from ..mentions import HISTORICAL, NEGATED, OTHER_PERSON, PRESENT, Mention
+from ..mentions import HISTORICAL, NEGATED, OTHER_PERSON, PRESENT, UNEVENTFUL, Mention
 from .rules import KINDS, Phrases, TextRules
 from .tokens import WORD, Tokens, TypoIndex, has_digit, lower_text, normalize_word, scan, singular, token_at
 
@@ -23,7 +24,7 @@ _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(mm|millimet(?:er|re)s?|cm|centimet(?:er|
 # back", "long time ago" (no number: further back than any window).
 _AGO = re.compile(
     r"\b(\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|"
-    r"a couple of|a few|few|several)\s+(day|week|month|year|yr)s?\s+(?:ago|now|back)\b"
+    r"a couple of|a few|few|several)\s*(day|week|wk|month|mth|mo|year|yr)s?\s+(?:ago|now|back)\b"
     r"|\b(?:a )?(?:long time|ages|years|decades)\s+ago\b"
 )
 _NUMBER_WORDS = {
@@ -38,10 +39,15 @@ _CUE_SPAN = 50  # words: the furthest a cue is looked for from a mention
 _THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "his", "hers", "them", "their", "hes", "shes"})
 _ByFirst = dict[str, list[tuple[str, ...]]]  # phrases by their first word
 _SENTENCE_END = re.compile(r"[.!?;]")
+_ELLIPSIS_END = re.compile(r"\s*[,.;:!?]")  # punctuation straight after a cue
 # What a reply answers: "bleeding: no", "pregnant? no", "doctor on site? none"; not the concern
 # the question is about ("any change in my mole? no" still has a mole).
 _ANSWERED = frozenset({"finding", "condition", "medication", "patient_fact", "venue_fact"})
-_UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "month": 1.0, "year": 12.0, "yr": 12.0}
+# A year named as when something was ("in 2019", "back in march 2021"); "since 2021" is a
+# duration, not a date in the past.
+_YEAR = re.compile(r"\b(?:in|during|around|summer|winter|spring|autumn|fall|early|late|mid)\s+((?:19|20)\d\d)\b")
+_HISTORICAL_CUE = (("historical", "after"),)  # "a tick bite in 2021": the year follows what it dates
+_UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mth": 1.0, "mo": 1.0, "year": 12.0, "yr": 12.0}
 _FUNCTION_WORDS = frozenset(
     "is are was were be been has have had do does did it its this that there the a an to of in on at for with "
     "from by up down out over very so too just".split()
@@ -53,6 +59,9 @@ class TextReader:
 
     def __init__(self, catalog: Catalog, rules: TextRules, known_words: Iterable[str] = ()):
         self.rules = rules
+        # A year two or more before this one ("in 2019") dates what it is told with as history;
+        # taken when the reader is built, so a reader built in December errs on the recent side.
+        self._this_year = datetime.date.today().year
         lexicon: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
         for kind in KINDS:
             for concept in catalog.codes(kind).values():
@@ -198,6 +207,8 @@ class TextReader:
         covered = {k for m in mentions for k in range(m.first, m.last + 1)}
         cues = _longest_matches(words, self._cue_trie, clause)
         cues = [c for c in cues if not any(k in covered for k in range(c[0], c[1]))]
+        if has_digit(lower):
+            cues = self._year_cues(cues, tokens, lower)
         unique: dict[tuple[str, str, int, int], Mention] = {}
         for m in mentions:
             if m.kind not in ("none", "_span"):
@@ -209,7 +220,7 @@ class TextReader:
             cues, patients = self._proxy(cues, mentions, tokens, lower)
             if patients:
                 writer = self._writers_own(mentions, words, clause)
-        negated = self._negation_scopes(mentions, cues, clause, words)
+        negated = self._negation_scopes(mentions, cues, clause, words, tokens)
         cue_starts = [c[0] for c in cues]
         first_person = _prefix_counts(words, self.rules.first_person)
         out = [
@@ -227,11 +238,24 @@ class TextReader:
                 for m in out
             ]
         if self.rules.recent_use and any(m.kind in ("medication", "treatment") for m in out):
-            dates = _Dates(lower, tokens, clause)
+            dates = _Dates(lower, tokens, clause, self._this_year)
             out = [self._recent(m, dates) for m in out]
         if self.rules.needs_context:
             out = self._in_context(out, words, cues, clause, context)
         return out + again if again else out
+
+    def _year_cues(self, cues: list[tuple[int, int, Any]], tokens: Tokens, lower: str) -> list[tuple[int, int, Any]]:
+        """The cues with a historical one for each year named as a date at least a year gone
+        ("a tick bite in 2021", "in 2019 I had filler"), in order of their start."""
+        added = []
+        for hit in _YEAR.finditer(lower):
+            if int(hit.group(1)) > self._this_year - 2:
+                continue
+            first = token_at(tokens, hit.start())
+            last = token_at(tokens, hit.end() - 1)
+            if first >= 0 and last >= first and not any(s <= last and first < e for s, e, _ in cues):
+                added.append((first, last + 1, _HISTORICAL_CUE))
+        return sorted(cues + added, key=lambda c: c[0]) if added else cues
 
     def _proxy(
         self, cues: list[tuple[int, int, Any]], mentions: list[Mention], tokens: Tokens, lower: str
@@ -456,16 +480,26 @@ class TextReader:
         )
 
     def _negation_scopes(
-        self, mentions: list[Mention], cues: list[tuple[int, int, Any]], clause: list[int], words: list[str]
+        self,
+        mentions: list[Mention],
+        cues: list[tuple[int, int, Any]],
+        clause: list[int],
+        words: list[str],
+        tokens: Tokens,
     ) -> set[int]:
         """Mentions a negation cue reaches: the first within a few words of the cue, then a list
-        that carries on ("no fever, chills or rash") until a word that is not a list word."""
+        that carries on ("no fever, chills or rash") until a word that is not a list word. A cue
+        a comma or a stop ends negates nothing after it ("I look tired even when I'm not, fine
+        lines around my eyes")."""
         out: set[int] = set()
         reach = self.rules.windows.negation_reach
+        n = len(words)
         for start, end, hits in cues:
             if ("negation", "answer") in hits:
                 out |= self._answered(mentions, start, end, clause)
             if ("negation", "before") not in hits:
+                continue
+            if end < n and _ELLIPSIS_END.match(tokens.lower, tokens.ends[end - 1]):
                 continue
             previous_end = end
             for k, m in enumerate(mentions):
@@ -576,6 +610,14 @@ class TextReader:
                     break
                 node = node.get(words[j])
         have = {(m.kind, m.code, clause[m.first]) for m in mentions if clause}
+        # Words of a treatment named in full are that treatment's ("laser hair removal, I have a
+        # tattoo" asks for no tattoo removal).
+        named: dict[int, str] = {
+            k: m.code
+            for m in mentions
+            if m.kind == "treatment" and m.last > m.first
+            for k in range(m.first, m.last + 1)
+        }
         slack = self.rules.windows.combination_slack
         out = []
         for c, groups in found.items():
@@ -595,7 +637,10 @@ class TextReader:
                     match.append(min(near, key=lambda o: abs(o[0] - first[0])))
                 else:
                     lo, hi = min(m[0] for m in match), max(m[1] for m in match)
-                    if hi - lo <= within + slack:
+                    if hi - lo <= within + slack and not (
+                        kind == "treatment"
+                        and any(named.get(k, code) != code for a, b in match for k in range(a, b + 1))
+                    ):
                         # Already read in other words: the span still shadows the vaguer words in it.
                         known = (kind, code, clause[lo]) in have
                         matched = frozenset(k for a, b in match for k in range(a, b + 1))
@@ -798,7 +843,8 @@ class TextReader:
             return _with(m, OTHER_PERSON)
         finding = self.rules.after_treatment.get(m.code)
         if past < 0 and finding is not None:
-            return Mention("finding", finding, m.start, m.end, PRESENT, "", m.first, m.last)
+            value = UNEVENTFUL if "uneventful" in types else ""  # "botox 3 weeks ago, went fine"
+            return Mention("finding", finding, m.start, m.end, PRESENT, value, m.first, m.last)
         return _with(m, HISTORICAL)
 
     def _cue_reaches(
@@ -817,7 +863,10 @@ class TextReader:
             if self._reaches(cue_type, end, m.first, words, first_person):
                 return m.first - end
         elif direction == "after" and start > m.last and clause[start] == clause[m.last]:
-            if start - m.last <= self.rules.windows.after_cue_reach:
+            # how a treatment went is told after its date and site ("botox for my forehead three
+            # weeks ago - went fine"): twice as far
+            reach = self.rules.windows.after_cue_reach * (2 if cue_type == "uneventful" else 1)
+            if start - m.last <= reach:
                 return start - m.last
         return -1
 
@@ -880,8 +929,8 @@ class _Dates:
     clauses, each clause's found once when a medicine or treatment in it is first dated, so
     that a clause of a hundred dated mentions stays linear and a text with none costs nothing."""
 
-    def __init__(self, lower: str, tokens: Tokens, clause: list[int]) -> None:
-        self.lower, self.tokens, self.clause = lower, tokens, clause
+    def __init__(self, lower: str, tokens: Tokens, clause: list[int], this_year: int) -> None:
+        self.lower, self.tokens, self.clause, self.this_year = lower, tokens, clause, this_year
         self._spans: dict[int, tuple[int, int]] = {}  # by clause number: its first word and last
         self._hits: dict[tuple[int, int], list[tuple[int, int, float, bool]]] = {}  # start, end, months, "now"
 
@@ -925,6 +974,11 @@ class _Dates:
                     number = _NUMBER_WORDS.get(amount)
                     months = (number if number is not None else float(amount)) * _UNIT_MONTHS[hit.group(2)]
                 hits.append((hit.start(), hit.end(), months, hit.group(0).endswith("now")))
+            for hit in _YEAR.finditer(self.lower, self.tokens.starts[first], self.tokens.ends[last]):
+                # "in 2025": at least the months from its December to now, the recent side
+                years = self.this_year - int(hit.group(1))
+                if years >= 1:
+                    hits.append((hit.start(), hit.end(), 12.0 * (years - 1) + 1, False))
         return hits
 
     @staticmethod

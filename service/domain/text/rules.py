@@ -31,7 +31,7 @@ PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes")
 CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done")
 RECENT_USE_KEYS = ("code", "within_months", "from")
 OWN_FINDING_KEYS = ("concerns", "findings", "unless")
-PATIENT_FACTS = ("pregnant", "breastfeeding", "not_pregnant")
+PATIENT_FACTS = ("pregnant", "breastfeeding", "not_pregnant", "not_breastfeeding")
 SEX_KEYS = ("patterns", *SEXES)
 VENUE_KEYS = ("MED_SPA", "DERMATOLOGY_PRACTICE", "supervised", "unsupervised")
 WINDOW_NAMES = (
@@ -49,6 +49,7 @@ REQUIRED_KEYS = (*CUE_TYPES, "list_words", "terminators", "first_person", "windo
 OPTIONAL_KEYS = (
     "spelling",
     "history_condition",
+    "active_conditions",
     "after_treatment",
     "patient_facts",
     "venue",
@@ -61,6 +62,7 @@ OPTIONAL_KEYS = (
     "lesion_findings",
     "lesion_concerns",
     "lasting",
+    "sited_by_name",
     "context_findings",
     "treatment_concerns",
     "combinations",
@@ -71,6 +73,7 @@ OPTIONAL_KEYS = (
     "treatment_past",
     "answers",
     "pseudo_cues",
+    "uneventful",
     "repeat_request",
     "proxy",
     "needs_context",
@@ -123,12 +126,14 @@ class TextRules:
     derive: tuple[tuple[frozenset[str], str, frozenset[str]], ...] = ()  # (findings together, added, dropped)
     complication_concern: str = ""
     history_condition: Mapping[str, str] = field(default_factory=dict)  # concern in the past -> condition
+    active_conditions: Mapping[str, str] = field(default_factory=dict)  # condition told on a site -> concern
     idioms: frozenset[tuple[str, ...]] = frozenset()
     # idioms read as nothing only where none of their codes is read or coded: (idioms, codes)
     yielding_idioms: tuple[tuple[frozenset[tuple[str, ...]], frozenset[str]], ...] = ()
     lesion_findings: frozenset[str] = frozenset()  # read only on a lesion concern (or an uncoded one)
     lesion_concerns: frozenset[str] = frozenset()
     lasting: frozenset[str] = frozenset()  # concerns a historical cue dates the start of, still there
+    sited_by_name: frozenset[str] = frozenset()  # treatments whose name says where (a facial): no concern's site
     context_findings: frozenset[str] = frozenset()  # no problem alone: a tan, a treatment had
     treatment_concerns: Mapping[str, str] = field(default_factory=dict)  # treatment -> the concern it is for
     # A text written for someone else ("my son is 15 and has acne"): the person words whose
@@ -295,6 +300,8 @@ class _Parser:
         # and phrases that ask for the same again ("my usual top-up"): cues of their own kinds.
         for key in (self.phrases(data["pseudo_cues"], "pseudo_cues") if "pseudo_cues" in data else None) or ():
             cues.setdefault(key, []).append(("pseudo", "before"))
+        for key in (self.phrases(data["uneventful"], "uneventful") if "uneventful" in data else None) or ():
+            cues.setdefault(key, []).append(("uneventful", "after"))
         for key in (self.phrases(data["repeat_request"], "repeat_request") if "repeat_request" in data else None) or ():
             cues.setdefault(key, []).append(("repeat", "before"))
         answers = self.phrases(data["answers"], "answers") if "answers" in data else []
@@ -302,6 +309,7 @@ class _Parser:
             cues.setdefault(key, []).append(("negation", "answer"))
         after = self.pairs("after_treatment", data, "treatment", "finding")
         history = self.pairs("history_condition", data, "concern", "condition")
+        active = self.pairs("active_conditions", data, "condition", "concern")
         list_words = self.words("list_words", data["list_words"]) if "list_words" in data else frozenset()
         terminators = self.words("terminators", data["terminators"]) if "terminators" in data else frozenset()
         first_person = self.words("first_person", data["first_person"]) if "first_person" in data else frozenset()
@@ -332,6 +340,7 @@ class _Parser:
             self.codes("concern", data["lesion_concerns"], "lesion_concerns") if "lesion_concerns" in data else []
         )
         lasting = self.codes("concern", data["lasting"], "lasting") if "lasting" in data else []
+        sited = self.codes("treatment", data["sited_by_name"], "sited_by_name") if "sited_by_name" in data else []
         context_findings = (
             self.codes("finding", data["context_findings"], "context_findings") if "context_findings" in data else []
         )
@@ -368,11 +377,13 @@ class _Parser:
             derive=tuple(derive),
             complication_concern=complication,
             history_condition=history,
+            active_conditions=active,
             idioms=frozenset([*(idioms or ()), *(p for phrases, _ in yielding for p in phrases)]),
             yielding_idioms=tuple(yielding),
             lesion_findings=frozenset(lesion_findings or ()),
             lesion_concerns=frozenset(lesion_concerns or ()),
             lasting=frozenset(lasting or ()),
+            sited_by_name=frozenset(sited or ()),
             context_findings=frozenset(context_findings or ()),
             treatment_concerns=treatment_concerns,
             proxy_persons=proxy[0] if proxy else frozenset(),
@@ -416,7 +427,7 @@ class _Parser:
                     cues.setdefault(key, []).append((cue_type, str(direction)))
 
     def pairs(self, key: str, data: dict[Any, Any], from_kind: str, to_kind: str) -> dict[str, str]:
-        """A mapping of one code to another (after_treatment, history_condition, treatment_concerns)."""
+        """A mapping of one code to another (after_treatment, history_condition, active_conditions, ...)."""
         if key not in data:
             return {}
         raw = data[key]
@@ -439,6 +450,8 @@ class _Parser:
                 continue
             if name == "not_pregnant":  # "post-menopausal": no pregnancy is possible
                 fact = ("patient_fact", "pregnant", "false")
+            elif name == "not_breastfeeding":  # "done breastfeeding": over
+                fact = ("patient_fact", "breastfeeding", "false")
             elif key == "patient_facts":
                 fact = ("patient_fact", str(name), "true")
             elif name == "supervised":
