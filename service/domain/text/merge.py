@@ -24,9 +24,12 @@ class _Draft:
     sites: list[str] = field(default_factory=list)  # the body sites read from text for it
     problem: bool = False  # told only in words that name a problem ("a strange thing on my lip")
     fine: set[str] = field(default_factory=set)  # treatments' findings told as going fine ("went fine")
+    denied: bool = False  # a warning sign of it is told absent ("none of them have changed")
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
+_TURN = re.compile(r"[,.;:!?\n]|\b(?:but|however|though|although|yet|except|now)\b", re.IGNORECASE)
+_OF_DENIED_WORDS = 3
 # A concern told on this many different sites, or on the whole body, is on the whole body.
 _WIDESPREAD_SITES = 3
 
@@ -164,6 +167,8 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 if m.assertion == PRESENT and not concerns and len(concerns) < MAX_ITEMS:
                     concerns.append(_Draft("", text=READ_FROM_TEXT))
                 continue
+            if m.kind == "finding" and m.assertion == PRESENT and k > 0 and _of_denied(mentions[k - 1], m, text):
+                continue  # "none of my moles have changed": the change is of the moles denied
             if m.kind in ("finding", "body_site") and m.assertion == PRESENT:
                 target = near.concern(m) or own or _fallback(m, near, mentions, concerns, reader, site_distance)
                 if target is None and m.kind == "body_site":
@@ -205,6 +210,10 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     widespread = WHOLE_BODY in target.sites or len(target.sites) >= _WIDESPREAD_SITES
                     target.body_site = WHOLE_BODY if widespread else target.sites[0]
                     used.add(k)
+            elif m.kind == "finding" and m.assertion == NEGATED and m.code in reader.rules.lesion_findings:
+                denied = near.concern(m)
+                if denied is not None:
+                    denied.denied = True
             elif m.kind == "treatment" and m.assertion == PRESENT:
                 if all(t.code != m.code for t in treatments) and len(treatments) < MAX_ITEMS:
                     site = sites.get(k, -1)
@@ -292,6 +301,18 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 (t.body_site for t in treatments if rules.treatment_concerns.get(t.code) == draft.code), ""
             )
 
+    # A spot told only to say it is fine ("I have quite a few moles, but none of mine have
+    # changed", "a mole I've had since a kid, no bleeding, it hasn't changed"), on no site said,
+    # beside what the intake is about (another concern, or a treatment), is background, on no
+    # treatment's skin: it is no concern. Told alone, with a site or with any sign present, it
+    # stays one.
+    coded = len(intake.concerns)
+
+    def background(d: _Draft) -> bool:
+        return d.denied and not d.findings and not d.body_site and d.code in rules.lesion_concerns
+
+    if treatments or any(not background(d) for d in concerns):
+        concerns = [d for i, d in enumerate(concerns) if i < coded or not background(d)]
     # A treatment had that went fine ("botox three weeks ago, went fine; now lip filler") is no
     # problem: told with nothing else, and of no concern a treatment asked for is for, it is none.
     concerns = [
@@ -387,6 +408,17 @@ class _Near:
             return self.anchors[_first_of_run(self.by_last, j - 1)[1]][1]
         j = bisect.bisect_right(self.by_first, (m.last, len(self.anchors)))
         return self.anchors[self.by_first[j][1]][1] if j < len(self.by_first) else None
+
+
+def _of_denied(before: Mention, m: Mention, text: str) -> bool:
+    """Whether finding ``m`` is said of the negated concern just before it, a few words back
+    with no stop, comma or turn between ("none of my moles have changed")."""
+    return (
+        before.kind == "concern"
+        and before.assertion == NEGATED
+        and m.first - before.last <= _OF_DENIED_WORDS
+        and _TURN.search(text, before.end, m.start) is None
+    )
 
 
 def _problem_follows(mentions: list[Mention], k: int, text: str) -> bool:

@@ -40,6 +40,7 @@ _THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "his", "hers", "th
 _ByFirst = dict[str, list[tuple[str, ...]]]  # phrases by their first word
 _SENTENCE_END = re.compile(r"[.!?;]")
 _ELLIPSIS_END = re.compile(r"\s*[,.;:!?]")  # punctuation straight after a cue
+_COMMA = re.compile(r",")
 # What a reply answers: "bleeding: no", "pregnant? no", "doctor on site? none"; not the concern
 # the question is about ("any change in my mole? no" still has a mole).
 _ANSWERED = frozenset({"finding", "condition", "medication", "patient_fact", "venue_fact"})
@@ -497,7 +498,8 @@ class TextReader:
         for start, end, hits in cues:
             if ("negation", "answer") in hits:
                 out |= self._answered(mentions, start, end, clause)
-            if ("negation", "before") not in hits:
+            adjacent_only = ("negation", "before") not in hits
+            if adjacent_only and ("negation", "next") not in hits:
                 continue
             if end < n and _ELLIPSIS_END.match(tokens.lower, tokens.ends[end - 1]):
                 continue
@@ -507,8 +509,12 @@ class TextReader:
                     continue
                 gap = words[previous_end : m.first]
                 if previous_end == end:
+                    if adjacent_only and m.first != end:
+                        break  # "nothing bleeding or itchy", but "nothing helps my acne"
                     if m.first - end > reach or not self._subjects.isdisjoint(gap):
                         break  # too far, or past a new subject ("never tan, I'd like IPL")
+                    if gap and _COMMA.search(tokens.lower, tokens.ends[end - 1], m.start):
+                        break  # past a comma after other words ("it hasn't changed, want botox")
                 elif not all(w in self.rules.list_words for w in gap):
                     break
                 out.add(k)

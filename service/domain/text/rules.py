@@ -74,6 +74,7 @@ OPTIONAL_KEYS = (
     "answers",
     "pseudo_cues",
     "uneventful",
+    "adjacent_negation",
     "repeat_request",
     "proxy",
     "needs_context",
@@ -302,6 +303,9 @@ class _Parser:
             cues.setdefault(key, []).append(("pseudo", "before"))
         for key in (self.phrases(data["uneventful"], "uneventful") if "uneventful" in data else None) or ():
             cues.setdefault(key, []).append(("uneventful", "after"))
+        adjacent = self.phrases(data["adjacent_negation"], "adjacent_negation") if "adjacent_negation" in data else []
+        for key in adjacent or ():
+            cues.setdefault(key, []).append(("negation", "next"))
         for key in (self.phrases(data["repeat_request"], "repeat_request") if "repeat_request" in data else None) or ():
             cues.setdefault(key, []).append(("repeat", "before"))
         answers = self.phrases(data["answers"], "answers") if "answers" in data else []
