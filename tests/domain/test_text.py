@@ -172,6 +172,19 @@ def test_words_that_name_no_problem_do_not_trip_the_net(triage, text: str) -> No
     assert any(t.med_spa_appropriate for t in decision.treatments)
 
 
+def test_words_for_a_kindred_coded_concern_are_that_concern(triage) -> None:  # type: ignore[no-untyped-def]
+    """Structured wins: "brown spots" the coder coded as age spots are those spots, so no second,
+    undiagnosed spot holds the IPL; told with a warning sign, the sign is on the coded spots."""
+    coded = Concern("age_spots", (), "hands")
+    merged = _read_with(triage, "brown spots on the backs of my hands for ten years", coded)
+    assert [(c.code, c.body_site) for c in merged.concerns] == [("age_spots", "hands")]
+    changed = _read_with(triage, "the brown spots on my hands, one has got bigger and bleeds", coded)
+    assert [c.code for c in changed.concerns] == ["age_spots"]
+    assert {"lesion_changed_size", "lesion_bleeding"} <= set(changed.concerns[0].findings)
+    alone = _read_with(triage, "brown spots on the backs of my hands for ten years")
+    assert "dark_spot" in {c.code for c in alone.concerns}, "with nothing coded, the text's reading stands"
+
+
 def test_a_year_dates_what_it_follows_from_this_year(triage) -> None:  # type: ignore[no-untyped-def]
     """A year two or more gone is history; last year may be a month ago, so a course finished
     then is still recent (the six-month isotretinoin window counts from its December)."""

@@ -37,6 +37,7 @@ _WIDESPREAD_SITES = 3
 def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[Intake, tuple[TextFinding, ...]]:
     """The intake with the facts its texts state added; structured fields win on conflict."""
     concerns = [_Draft(c.code, list(c.findings), c.body_site, c.text, c.findings) for c in intake.concerns]
+    coded = len(concerns)  # the concerns the request codes come first
     # Coded findings are context for the words that need one ("it burns" after a coded laser),
     # and what the coder read the text as.
     context = frozenset(f for c in intake.concerns for f in c.findings)
@@ -96,6 +97,9 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     draft.code = m.code
                 else:
                     draft = next((c for c in concerns if c.code == m.code), None)
+                    if draft is None:  # "brown spots" the coder coded as age spots are those
+                        kin = reader.rules.coded_kin
+                        draft = next((c for c in concerns[:coded] if kin.get(c.code) == m.code), None)
                     if draft is None and len(concerns) < MAX_ITEMS:
                         draft = _Draft(m.code)
                         concerns.append(draft)
@@ -306,8 +310,6 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
     # beside what the intake is about (another concern, or a treatment), is background, on no
     # treatment's skin: it is no concern. Told alone, with a site or with any sign present, it
     # stays one.
-    coded = len(intake.concerns)
-
     def background(d: _Draft) -> bool:
         return d.denied and not d.findings and not d.body_site and d.code in rules.lesion_concerns
 

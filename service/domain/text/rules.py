@@ -50,6 +50,7 @@ OPTIONAL_KEYS = (
     "spelling",
     "history_condition",
     "active_conditions",
+    "coded_kin",
     "after_treatment",
     "patient_facts",
     "venue",
@@ -128,6 +129,7 @@ class TextRules:
     complication_concern: str = ""
     history_condition: Mapping[str, str] = field(default_factory=dict)  # concern in the past -> condition
     active_conditions: Mapping[str, str] = field(default_factory=dict)  # condition told on a site -> concern
+    coded_kin: Mapping[str, str] = field(default_factory=dict)  # coded concern -> the text concern it reads
     idioms: frozenset[tuple[str, ...]] = frozenset()
     # idioms read as nothing only where none of their codes is read or coded: (idioms, codes)
     yielding_idioms: tuple[tuple[frozenset[tuple[str, ...]], frozenset[str]], ...] = ()
@@ -314,6 +316,7 @@ class _Parser:
         after = self.pairs("after_treatment", data, "treatment", "finding")
         history = self.pairs("history_condition", data, "concern", "condition")
         active = self.pairs("active_conditions", data, "condition", "concern")
+        kin = self.pairs("coded_kin", data, "concern", "concern")
         list_words = self.words("list_words", data["list_words"]) if "list_words" in data else frozenset()
         terminators = self.words("terminators", data["terminators"]) if "terminators" in data else frozenset()
         first_person = self.words("first_person", data["first_person"]) if "first_person" in data else frozenset()
@@ -382,6 +385,7 @@ class _Parser:
             complication_concern=complication,
             history_condition=history,
             active_conditions=active,
+            coded_kin=kin,
             idioms=frozenset([*(idioms or ()), *(p for phrases, _ in yielding for p in phrases)]),
             yielding_idioms=tuple(yielding),
             lesion_findings=frozenset(lesion_findings or ()),
