@@ -471,14 +471,18 @@ class TextReader:
     def _done_at(
         self, first: int, last: int, cues: list[tuple[int, int, Any]], clause: list[int], words: list[str]
     ) -> bool:
-        """Whether a treatment_done cue reaches the words ``first``..``last`` ("had a peel on monday")."""
+        """Whether a treatment_done cue reaches the words ``first``..``last`` ("had a peel on monday"),
+        nearer than any request cue ("after a quote for laser" asks for the laser)."""
         probe = Mention("treatment", "", 0, 0, PRESENT, "", first, last)
-        return any(
-            ("treatment_done", d) in hits
-            and self._cue_reaches(probe, start, end, d, "treatment_done", clause, words) >= 0
-            for start, end, hits in cues
-            for d in _DIRECTIONS
-        )
+        nearest = {"treatment_done": -1, "request": -1}
+        for start, end, hits in cues:
+            for cue_type, d in hits:
+                if cue_type in nearest:
+                    distance = self._cue_reaches(probe, start, end, d, cue_type, clause, words)
+                    if distance >= 0 and (nearest[cue_type] < 0 or distance < nearest[cue_type]):
+                        nearest[cue_type] = distance
+        done, request = nearest["treatment_done"], nearest["request"]
+        return done >= 0 and (request < 0 or done < request)
 
     def _negation_scopes(
         self,
