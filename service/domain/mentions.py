@@ -18,6 +18,8 @@ PRESENT, NEGATED, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = (
 )
 # The value of a treatment's finding when the text says the treatment went without a problem.
 UNEVENTFUL = "uneventful"
+# The value of a finding negated only by a list run on past a comma ("doesn't itch, bleeds").
+LISTED = "listed"
 
 
 @dataclass(slots=True, unsafe_hash=True)  # not frozen: mypyc compiles this __init__, not a frozen one

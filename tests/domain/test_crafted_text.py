@@ -50,3 +50,11 @@ def test_crafted_text_is_read(triage: Triage, name: str) -> None:
         assert "warmth" in findings and [t.code for t in merged.treatments] == ["laser_hair_removal"]
     if name == "after-findings-on-coded-concerns":
         assert [c.findings for c in merged.concerns[1:]] == [c.findings for c in intake.concerns[1:]], "coded kept"
+    if name == "four-letter-non-words":
+        assert [(c.code, c.findings) for c in merged.concerns] == [("", ())] and not merged.treatments, (
+            "words no dictionary knows read as nothing (the concern is the one the request sends)"
+        )
+    if name == "years-and-dated-medicines":
+        assert "isotretinoin_current" not in merged.patient.medications, "a course in 2019 is long over"
+    if name == "sites-listed-before-a-treatment":
+        assert {(t.code, t.body_site) for t in merged.treatments} >= {("massage", "arms"), ("facial", "hands")}

@@ -8,12 +8,26 @@ concerns as well (CODED), which cost the attacker no characters of text.
 
 from __future__ import annotations
 
+import random
+
 from service.domain.model import Concern, Intake
 from service.domain.validate import MAX_TEXT
 
 
 def _cut(text: str) -> str:
     return text[:MAX_TEXT]
+
+
+def _non_words(seed: int) -> str:
+    """Distinct four-letter non-words, a text of them: each new to the typo index's cache."""
+    rnd, words, seen, size = random.Random(seed), [], set(), 0
+    while size + 5 <= MAX_TEXT:
+        word = "".join(rnd.choice("bcdfghjklmnpqrstvwxz") for _ in range(4))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+            size += 5
+    return " ".join(words)
 
 
 ATTACKS: dict[str, tuple[str, str]] = {
@@ -44,6 +58,12 @@ ATTACKS: dict[str, tuple[str, str]] = {
     # twenty coded concerns on twenty sites, each with every after-treatment finding, and a text
     # naming a concern hundreds of times: the findings of a treatment done spread over them
     "after-findings-on-coded-concerns": (_cut("11s " * 600), _cut("11s " * 600)),
+    # distinct four-letter non-words: each a typo looked up (once scanned against every lexicon word)
+    "four-letter-non-words": (_non_words(100), _non_words(101)),
+    # years and dated medicines in one clause: each dated against every date of its clause
+    "years-and-dated-medicines": (_cut("ipledge in 2019 " * 130), _cut("in 2019 no " * 180)),
+    # a long list of sites before a treatment's name: the chain of sites listed with it
+    "sites-listed-before-a-treatment": (_cut("arm and " * 240 + "massage"), _cut("hand and " * 220 + "facial")),
 }
 
 _AFTER = ("after_filler", "after_botulinum_toxin", "after_peel", "after_microneedling", "after_energy_device")

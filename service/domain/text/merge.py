@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..catalog import Catalog
 from ..facts import WHOLE_BODY
-from ..mentions import HISTORICAL, NEGATED, OTHER_PERSON, PRESENT, UNEVENTFUL, Mention, TextFinding
+from ..mentions import HISTORICAL, LISTED, NEGATED, OTHER_PERSON, PRESENT, UNEVENTFUL, Mention, TextFinding
 from ..model import READ_FROM_TEXT, Concern, Intake, Patient, TreatmentRequest, Venue
 from ..validate import MAX_ITEMS  # what text adds stays within what a request may send
 from .reader import TextReader
@@ -25,10 +25,24 @@ class _Draft:
     problem: bool = False  # told only in words that name a problem ("a strange thing on my lip")
     fine: set[str] = field(default_factory=set)  # treatments' findings told as going fine ("went fine")
     denied: bool = False  # a warning sign of it is told absent ("none of them have changed")
+    unsure: bool = False  # a sign negated only by a list run on past a comma ("doesn't itch, bleeds")
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
-_TURN = re.compile(r"[,.;:!?\n]|\b(?:but|however|though|although|yet|except|now)\b", re.IGNORECASE)
+_PUNCTUATION = re.compile(r"[,.;:!?\n]")
+# Words that tell a condition is active now ("now I have eczema", "my eczema is flaring").
+_NOW_BEFORE = re.compile(r"\b(?:now|currently)\b[^,.;:!?]*$", re.IGNORECASE)
+_ACTIVE_AFTER = re.compile(
+    r"[^.;:!?]*?\b(?:flaring|flared|flare up|flare-up|playing up|right now|at the moment|currently)\b", re.IGNORECASE
+)
+_NOW_REACH = 20  # characters either side of the condition's words
+# A turn to something new: a stop or comma, a contrast, or a new subject ("its not hives its
+# swelling in her throat").
+_TURN = re.compile(
+    r"[,.;:!?\n]|\b(?:but|however|though|although|yet|except|now|it'?s|it is|this is|that'?s|that is|"
+    r"they'?re|they are|instead|rather)\b",
+    re.IGNORECASE,
+)
 _OF_DENIED_WORDS = 3
 # A concern told on this many different sites, or on the whole body, is on the whole body.
 _WIDESPREAD_SITES = 3
@@ -78,12 +92,24 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 )
             if m.kind == "condition" and m.assertion == PRESENT and m.code in reader.rules.active_conditions:
                 nxt = mentions[k + 1] if k + 1 < len(mentions) else None
+                before = mentions[k - 1] if k > 0 else None
                 if (
-                    nxt is not None
-                    and nxt.kind in ("body_site", "finding")
-                    and nxt.assertion == PRESENT
-                    and nxt.first - m.last <= site_distance
-                    and not _SENTENCE_END.search(text, m.end, nxt.start)
+                    (
+                        nxt is not None
+                        and nxt.kind in ("body_site", "finding")
+                        and nxt.assertion == PRESENT
+                        and nxt.first - m.last <= site_distance
+                        and not _SENTENCE_END.search(text, m.end, nxt.start)
+                    )
+                    or (  # "my eyelids have eczema"
+                        before is not None
+                        and before.kind == "body_site"
+                        and before.assertion == PRESENT
+                        and m.first - before.last <= site_distance
+                        and not _SENTENCE_END.search(text, before.end, m.start)
+                    )
+                    or _NOW_BEFORE.search(text, max(0, m.start - _NOW_REACH), m.start)  # "now I have eczema"
+                    or _ACTIVE_AFTER.match(text, m.end, m.end + _NOW_REACH)  # "eczema, it's flaring"
                 ):
                     # "I have eczema on my hands": the condition, and the concern there.
                     if m.code not in conditions:
@@ -130,17 +156,34 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         for t, k in sites.items():
             if k < 0 or mentions[t].first - mentions[k].last != 1 or (mentions[k].first, mentions[k].last) in named:
                 continue
+            if _PUNCTUATION.search(text, mentions[k].end, mentions[t].start):
+                continue  # "a rash on my chest, back, arms and legs, waxing ok?": the rash's list
             if words is None:
                 words = reader.tokens(text)[0].words
-            used.add(k)
+            chain = [k]
             j = k - 1
             while j >= 0 and mentions[j].kind == "body_site" and (mentions[j].first, mentions[j].last) not in named:
                 gap = words[mentions[j].last + 1 : mentions[j + 1].first]
                 if not gap or not all(w in reader.rules.list_words for w in gap):
                     break
-                used.add(j)
-                listed.setdefault(t, []).append(mentions[j].code)
+                if _PUNCTUATION.search(text, mentions[j].end, mentions[j + 1].start):
+                    break
+                chain.append(j)
                 j -= 1
+            # a list of sites a concern was told on just before is the concern's ("a rash on my
+            # chest, arms and legs waxing ok?"): the treatment takes none of it
+            h = chain[-1] - 1
+            while h >= 0 and mentions[h].kind == "body_site":
+                h -= 1  # past the rest of the list ("chest, back,")
+            head = mentions[h] if h >= 0 else None
+            if (
+                head is not None
+                and head.kind in ("concern", "finding", "problem", "condition")
+                and not (_SENTENCE_END.search(text, head.end, mentions[chain[-1]].start))
+            ):
+                continue
+            used.update(chain)
+            listed.setdefault(t, []).extend(mentions[j].code for j in chain[1:])
         # So is the site of one had before or by another, said after its name and its date ("had
         # laser hair removal in 2022 on my legs, want botox for frown lines": no lines on the legs),
         # unless a problem is told on it next ("had filler in 2019 and now my lips have lumps").
@@ -214,10 +257,11 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     widespread = WHOLE_BODY in target.sites or len(target.sites) >= _WIDESPREAD_SITES
                     target.body_site = WHOLE_BODY if widespread else target.sites[0]
                     used.add(k)
-            elif m.kind == "finding" and m.assertion == NEGATED and m.code in reader.rules.lesion_findings:
+            elif m.kind == "finding" and m.assertion == NEGATED:
                 denied = near.concern(m)
                 if denied is not None:
-                    denied.denied = True
+                    denied.denied = denied.denied or m.code in reader.rules.lesion_findings
+                    denied.unsure = denied.unsure or m.value == LISTED
             elif m.kind == "treatment" and m.assertion == PRESENT:
                 if all(t.code != m.code for t in treatments) and len(treatments) < MAX_ITEMS:
                     site = sites.get(k, -1)
@@ -237,6 +281,9 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 value = m.value
                 if m.code in ("sex", "fitzpatrick") and facts.get(m.code, value) != value:
                     conflicting.add(m.code)  # two sexes or two skin types read: neither is known
+                if m.code in ("pregnant", "breastfeeding") and value == "true" and facts.get(m.code) == "false":
+                    # "weaned my first, breastfeeding my second now": the safer reading
+                    facts[m.code] = value
                 if m.code == "medical_supervision" and value == "false" and facts.get(m.code) == "true":
                     # "we have a medical director, but she never comes in": none, the safer reading
                     facts[m.code] = value
@@ -311,7 +358,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
     # treatment's skin: it is no concern. Told alone, with a site or with any sign present, it
     # stays one.
     def background(d: _Draft) -> bool:
-        return d.denied and not d.findings and not d.body_site and d.code in rules.lesion_concerns
+        return d.denied and not d.unsure and not d.findings and not d.body_site and d.code in rules.lesion_concerns
 
     if treatments or any(not background(d) for d in concerns):
         concerns = [d for i, d in enumerate(concerns) if i < coded or not background(d)]
@@ -430,7 +477,7 @@ def _problem_follows(mentions: list[Mention], k: int, text: str) -> bool:
         if m.kind == "body_site":
             continue
         return (
-            m.kind in ("concern", "finding", "problem")
+            m.kind in ("concern", "finding", "problem", "condition")
             and m.assertion == PRESENT
             and not _SENTENCE_END.search(text, mentions[k].end, m.start)
         )

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..catalog import Catalog
-from ..mentions import HISTORICAL, NEGATED, OTHER_PERSON, PRESENT, UNEVENTFUL, Mention
+from ..mentions import HISTORICAL, LISTED, NEGATED, OTHER_PERSON, PRESENT, UNEVENTFUL, Mention
 from .rules import KINDS, Phrases, TextRules
 from .tokens import WORD, Tokens, TypoIndex, has_digit, lower_text, normalize_word, scan, singular, token_at
 
@@ -41,13 +41,23 @@ _ByFirst = dict[str, list[tuple[str, ...]]]  # phrases by their first word
 _SENTENCE_END = re.compile(r"[.!?;]")
 _ELLIPSIS_END = re.compile(r"\s*[,.;:!?]")  # punctuation straight after a cue
 _COMMA = re.compile(r",")
+_DOUBT_REACH = 8  # words: a negation this near before a venue's supervision doubts it
 # What a reply answers: "bleeding: no", "pregnant? no", "doctor on site? none"; not the concern
 # the question is about ("any change in my mole? no" still has a mole).
 _ANSWERED = frozenset({"finding", "condition", "medication", "patient_fact", "venue_fact"})
 # A year named as when something was ("in 2019", "back in march 2021"); "since 2021" is a
 # duration, not a date in the past.
 _YEAR = re.compile(r"\b(?:in|during|around|summer|winter|spring|autumn|fall|early|late|mid)\s+((?:19|20)\d\d)\b")
-_HISTORICAL_CUE = (("historical", "after"),)  # "a tick bite in 2021": the year follows what it dates
+_DATED_CUE = (("dated", "after"),)  # "a tick bite in 2021": the year follows what it dates
+# A year that dates a start, a birth or a duration, not the thing itself ("since summer 2024",
+# "noticed it in late 2024", "born in 2018").
+_YEAR_NOT_PAST = re.compile(
+    r"\b(?:born|since|from|noticed(?: it| them| this)?|started|began|appeared|first saw(?: it)?)"
+    r"(?:\s+(?:in|around|about))?\s*$"
+)
+# What a year dates as history: a treatment or medicine (as treatment_past does), a concern or a
+# problem; never a finding or a fact ("my tongue is swelling, happened once in 2021 too").
+_DATED_KINDS = frozenset({"concern", "problem", "medication"})
 _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mth": 1.0, "mo": 1.0, "year": 12.0, "yr": 12.0}
 _FUNCTION_WORDS = frozenset(
     "is are was were be been has have had do does did it its this that there the a an to of in on at for with "
@@ -221,7 +231,7 @@ class TextReader:
             cues, patients = self._proxy(cues, mentions, tokens, lower)
             if patients:
                 writer = self._writers_own(mentions, words, clause)
-        negated = self._negation_scopes(mentions, cues, clause, words, tokens)
+        negated, listed = self._negation_scopes(mentions, cues, clause, words, tokens)
         cue_starts = [c[0] for c in cues]
         first_person = _prefix_counts(words, self.rules.first_person)
         out = [
@@ -230,6 +240,10 @@ class TextReader:
             else self._assert(m, cues, cue_starts, first_person, clause, words, k in negated)
             for k, m in enumerate(mentions)
         ]
+        for k in listed:  # negated only by a list run on past a comma ("doesn't itch, bleeds"): unsure
+            if out[k].assertion == NEGATED and out[k].kind == "finding":
+                out[k] = _with(out[k], NEGATED, LISTED)
+        out = self._doubted_supervision(out, cues, clause)
         asks_again = any(t == "repeat" for _, _, hits in cues for t, _ in hits)  # "my usual top-up"
         again = _asked_again(mentions, out) if asks_again else []
         lasting = self.rules.lasting
@@ -249,13 +263,17 @@ class TextReader:
         """The cues with a historical one for each year named as a date at least a year gone
         ("a tick bite in 2021", "in 2019 I had filler"), in order of their start."""
         added = []
+        starts = [c[0] for c in cues]  # in text order: only the cues just before a year can overlap it
         for hit in _YEAR.finditer(lower):
-            if int(hit.group(1)) > self._this_year - 2:
+            if int(hit.group(1)) > self._this_year - 2 or _YEAR_NOT_PAST.search(
+                lower, max(0, hit.start() - 24), hit.start()
+            ):
                 continue
             first = token_at(tokens, hit.start())
             last = token_at(tokens, hit.end() - 1)
-            if first >= 0 and last >= first and not any(s <= last and first < e for s, e, _ in cues):
-                added.append((first, last + 1, _HISTORICAL_CUE))
+            j = bisect.bisect_right(starts, last)
+            if first >= 0 and last >= first and not (j > 0 and cues[j - 1][1] > first):
+                added.append((first, last + 1, _DATED_CUE))
         return sorted(cues + added, key=lambda c: c[0]) if added else cues
 
     def _proxy(
@@ -491,12 +509,15 @@ class TextReader:
         clause: list[int],
         words: list[str],
         tokens: Tokens,
-    ) -> set[int]:
+    ) -> tuple[set[int], set[int]]:
         """Mentions a negation cue reaches: the first within a few words of the cue, then a list
         that carries on ("no fever, chills or rash") until a word that is not a list word. A cue
         a comma or a stop ends negates nothing after it ("I look tired even when I'm not, fine
-        lines around my eyes")."""
+        lines around my eyes"). Also the mentions the list reached past a comma ("doesn't itch,
+        bleeds"), which may be a new statement."""
         out: set[int] = set()
+        listed: set[int] = set()
+        direct: set[int] = set()  # the first a cue negates, or one a list reaches with no comma
         reach = self.rules.windows.negation_reach
         n = len(words)
         for start, end, hits in cues:
@@ -521,8 +542,39 @@ class TextReader:
                         break  # past a comma after other words ("it hasn't changed, want botox")
                 elif not all(w in self.rules.list_words for w in gap):
                     break
+                elif _COMMA.search(tokens.lower, tokens.ends[previous_end - 1], m.start):
+                    listed.add(k)
+                if k not in listed:
+                    direct.add(k)
                 out.add(k)
                 previous_end = max(previous_end, m.last + 1)
+        return out, listed - direct
+
+    def _doubted_supervision(
+        self, out: list[Mention], cues: list[tuple[int, int, Any]], clause: list[int]
+    ) -> list[Mention]:
+        """A venue's supervision told after a negation word in its clause is none, however the
+        sentence runs ("We don't, unfortunately, have a medical director"): the safer reading."""
+        facts = [
+            k
+            for k, m in enumerate(out)
+            if m.kind == "venue_fact"
+            and m.code == "medical_supervision"
+            and m.value == "true"
+            and m.assertion == PRESENT
+        ]
+        if not facts:
+            return out
+        for k in facts:
+            m = out[k]
+            if any(
+                ("negation", "before") in hits
+                and end <= m.first
+                and clause[start] == clause[m.first]
+                and m.first - end <= _DOUBT_REACH
+                for start, end, hits in cues
+            ):
+                out[k] = _with(m, NEGATED, "false")
         return out
 
     def _answered(self, mentions: list[Mention], start: int, end: int, clause: list[int]) -> set[int]:
@@ -820,6 +872,8 @@ class TextReader:
         types = {t for _, t in kinds}
         if m.kind == "treatment":
             return self._treatment(m, kinds, types)
+        if "dated" in types and m.kind in _DATED_KINDS:
+            types = types | {"historical"}
         for cue_type in ("other_person", "negation", "hypothetical", "historical"):
             if cue_type in types:
                 if cue_type == "historical" and (m.kind == "condition" or m.code == "age_years"):
@@ -841,7 +895,7 @@ class TextReader:
             return _with(m, NEGATED)
         done = _nearest_cue(kinds, "treatment_done")
         past = min(
-            (d for d in (_nearest_cue(kinds, "historical"), _nearest_cue(kinds, "treatment_past")) if d >= 0),
+            (d for d in (_nearest_cue(kinds, t) for t in ("historical", "treatment_past", "dated")) if d >= 0),
             default=-1,
         )
         if done < 0 and past < 0:

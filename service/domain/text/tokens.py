@@ -165,7 +165,9 @@ class TypoIndex:
             return self._corrections[word] or word
         candidates: set[str] = set()
         if len(word) == 4:  # short words: only two neighbours swapped ("moel")
-            candidates = {w for w in self._four_letter if swapped(word, w)}
+            # the three swaps looked up, not every four-letter word scanned
+            swaps = (word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(3))
+            candidates = {w for w in swaps if w != word and w in self._four_letter}
         else:
             candidates.update(self._deletes.get(word, ()))  # a letter missing
             for variant in deletes(word):
