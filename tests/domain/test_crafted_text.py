@@ -55,6 +55,6 @@ def test_crafted_text_is_read(triage: Triage, name: str) -> None:
             "words no dictionary knows read as nothing (the concern is the one the request sends)"
         )
     if name == "years-and-dated-medicines":
-        assert "isotretinoin_current" not in merged.patient.medications, "a course in 2019 is long over"
+        assert "isotretinoin_current" in merged.patient.medications, "a year never ends a use told as now"
     if name == "sites-listed-before-a-treatment":
         assert {(t.code, t.body_site) for t in merged.treatments} >= {("massage", "arms"), ("facial", "hands")}

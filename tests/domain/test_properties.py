@@ -62,7 +62,9 @@ RED_FLAG_TIER = {
 RED_FLAG_EXEMPT = {
     "blisters": {"cold_sore"},
     "clustered_blisters_or_erosions": {"cold_sore"},
-    "eye_involvement": {"rosacea", "redness"},
+    # gritty or dry eyes with rosacea, redness or pustular spots are the (ocular) rosacea picture:
+    # a dermatologist at routine speed, unless painful or with signs of infection (§2.3)
+    "eye_involvement": {"rosacea", "redness", "acne"},
 }
 # Findings that explain another one, so that adding them may lift a red flag on purpose: peeling
 # is the expected course after a peel, laser or needling, not skin shedding from SJS/TEN

@@ -174,13 +174,14 @@ def test_words_that_name_no_problem_do_not_trip_the_net(triage, text: str) -> No
 
 def test_words_for_a_kindred_coded_concern_are_that_concern(triage) -> None:  # type: ignore[no-untyped-def]
     """Structured wins: "brown spots" the coder coded as age spots are those spots, so no second,
-    undiagnosed spot holds the IPL; told with a warning sign, the sign is on the coded spots."""
+    undiagnosed spot holds the IPL; told with a warning sign, the spot is a concern of its own,
+    with the sign, so the warning-sign rules apply to it."""
     coded = Concern("age_spots", (), "hands")
     merged = _read_with(triage, "brown spots on the backs of my hands for ten years", coded)
     assert [(c.code, c.body_site) for c in merged.concerns] == [("age_spots", "hands")]
     changed = _read_with(triage, "the brown spots on my hands, one has got bigger and bleeds", coded)
-    assert [c.code for c in changed.concerns] == ["age_spots"]
-    assert {"lesion_changed_size", "lesion_bleeding"} <= set(changed.concerns[0].findings)
+    assert [c.code for c in changed.concerns] == ["age_spots", "dark_spot"], "a spot told with a sign is its own"
+    assert {"lesion_changed_size", "lesion_bleeding"} <= set(changed.concerns[1].findings)
     alone = _read_with(triage, "brown spots on the backs of my hands for ten years")
     assert "dark_spot" in {c.code for c in alone.concerns}, "with nothing coded, the text's reading stands"
 

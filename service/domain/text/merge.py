@@ -33,14 +33,22 @@ _PUNCTUATION = re.compile(r"[,.;:!?\n]")
 # Words that tell a condition is active now ("now I have eczema", "my eczema is flaring").
 _NOW_BEFORE = re.compile(r"\b(?:now|currently)\b[^,.;:!?]*$", re.IGNORECASE)
 _ACTIVE_AFTER = re.compile(
-    r"[^.;:!?]*?\b(?:flaring|flared|flare up|flare-up|playing up|right now|at the moment|currently)\b", re.IGNORECASE
+    r"[^.;:!?]*?\b(?:flaring|flared|flare up|flare-up|playing up|right now|at the moment|currently|worse|bad|itchy|"
+    r"cracked|cracking|weeping|sore|red|raw|steroid)\b",
+    re.IGNORECASE,
 )
-_NOW_REACH = 20  # characters either side of the condition's words
+_SPOT_SIGNS = frozenset({"lesion_bleeding", "lesion_non_healing", "lesion_crusted", "lesion_rapid_growth"})
+_NOW_REACH = 40  # characters either side of the condition's words
+_UNSURE = re.compile(
+    r"\b(?:not sure|unsure|dont think|don't think|i think|maybe|might|new one|one of them|one has|one is|except one|"
+    r"apart from one|melanoma|skin cancer)\b",
+    re.IGNORECASE,
+)
 # A turn to something new: a stop or comma, a contrast, or a new subject ("its not hives its
 # swelling in her throat").
 _TURN = re.compile(
     r"[,.;:!?\n]|\b(?:but|however|though|although|yet|except|now|it'?s|it is|this is|that'?s|that is|"
-    r"they'?re|they are|instead|rather)\b",
+    r"they'?re|they are|instead|rather|more like|just|only|looks like|seems like|actually)\b",
     re.IGNORECASE,
 )
 _OF_DENIED_WORDS = 3
@@ -84,6 +92,11 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         first_new = len(concerns)  # the concerns this text makes start here
         used: set[int] = set()
         anchors: list[tuple[Mention, _Draft]] = []  # concerns mentioned here, for linking findings
+        # a warning sign told keeps a spot its own concern (no coded kin takes it)
+        signs = any(
+            x.kind == "finding" and x.assertion == PRESENT and x.code in reader.rules.lesion_findings | _SPOT_SIGNS
+            for x in mentions
+        )
         words: list[str] | None = None  # the text's words, when a coded reading is compared
         for k, m in enumerate(mentions):
             if m.kind == "concern" and m.assertion == HISTORICAL and m.code in reader.rules.history_condition:
@@ -123,7 +136,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     draft.code = m.code
                 else:
                     draft = next((c for c in concerns if c.code == m.code), None)
-                    if draft is None:  # "brown spots" the coder coded as age spots are those
+                    if draft is None and not signs:  # "brown spots" the coder coded as age spots are those
                         kin = reader.rules.coded_kin
                         draft = next((c for c in concerns[:coded] if kin.get(c.code) == m.code), None)
                     if draft is None and len(concerns) < MAX_ITEMS:
@@ -357,8 +370,20 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
     # beside what the intake is about (another concern, or a treatment), is background, on no
     # treatment's skin: it is no concern. Told alone, with a site or with any sign present, it
     # stays one.
+    # A hedge, a spot singled out or a skin cancer before keeps it ("I don't think any have
+    # changed", "though there's a new one").
+    told = " ".join([intake.free_text, *(c.text for c in intake.concerns)])
+    sure = not _UNSURE.search(told) and "skin_cancer_history" not in conditions
+
     def background(d: _Draft) -> bool:
-        return d.denied and not d.unsure and not d.findings and not d.body_site and d.code in rules.lesion_concerns
+        return (
+            sure
+            and d.denied
+            and not d.unsure
+            and not d.findings
+            and not d.body_site
+            and d.code in rules.lesion_concerns
+        )
 
     if treatments or any(not background(d) for d in concerns):
         concerns = [d for i, d in enumerate(concerns) if i < coded or not background(d)]

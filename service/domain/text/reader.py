@@ -41,6 +41,7 @@ _ByFirst = dict[str, list[tuple[str, ...]]]  # phrases by their first word
 _SENTENCE_END = re.compile(r"[.!?;]")
 _ELLIPSIS_END = re.compile(r"\s*[,.;:!?]")  # punctuation straight after a cue
 _COMMA = re.compile(r",")
+_DONE_WORDS = frozenset({"done", "filled", "injected"})  # a treatment's own last word telling it was had
 _DOUBT_REACH = 8  # words: a negation this near before a venue's supervision doubts it
 # What a reply answers: "bleeding: no", "pregnant? no", "doctor on site? none"; not the concern
 # the question is about ("any change in my mole? no" still has a mole).
@@ -55,9 +56,12 @@ _YEAR_NOT_PAST = re.compile(
     r"\b(?:born|since|from|noticed(?: it| them| this)?|started|began|appeared|first saw(?: it)?)"
     r"(?:\s+(?:in|around|about))?\s*$"
 )
-# What a year dates as history: a treatment or medicine (as treatment_past does), a concern or a
-# problem; never a finding or a fact ("my tongue is swelling, happened once in 2021 too").
-_DATED_KINDS = frozenset({"concern", "problem", "medication"})
+# What a year dates as history besides a treatment had (as treatment_past does): a problem told
+# in words ("a tick bite in 2019"). Never a finding or a fact ("my tongue is swelling, happened
+# once in 2021 too"), a concern (psoriasis "diagnosed in 2015" is still there; "had this rash in
+# 2019 and it's come back") or a medicine (a course is dated by `recent_use`: "started
+# isotretinoin in 2024, still on it" is current).
+_DATED_KINDS = frozenset({"problem"})
 _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mth": 1.0, "mo": 1.0, "year": 12.0, "yr": 12.0}
 _FUNCTION_WORDS = frozenset(
     "is are was were be been has have had do does did it its this that there the a an to of in on at for with "
@@ -194,16 +198,18 @@ class TextReader:
         of the intake (coded ones), which count as the context a context-bound word needs."""
         tokens, clause = self.tokens(text)
         words = tokens.words
-        matched = list(self.match(words, clause))
+        # a phrase is never read across a comma ("a high fever, blisters" is no fever blister)
+        phrases = _comma_segments(tokens, clause)
+        matched = list(self.match(words, phrases))
         if self._yielding_phrases:
-            matched = self._yield_idioms(words, clause, matched, context)
+            matched = self._yield_idioms(words, phrases, matched, context)
         mentions = [
             Mention(kind, code, tokens.starts[i], tokens.ends[j - 1], PRESENT, value, i, j - 1)
             for i, j, hits in matched
             for kind, code, value in hits
         ]
         mentions.extend(self._nested(words, tokens, mentions))  # only inside exact phrases
-        mentions = self._apart(words, tokens, clause, mentions)
+        mentions = self._apart(words, tokens, phrases, mentions)
         combined = self._combinations(words, tokens, clause, mentions)
         if combined and self.rules.idioms:  # an idiom's words make no combination ("dull and grey")
             idiom = {k for m in mentions if m.kind == "none" for k in range(m.first, m.last + 1)}
@@ -240,9 +246,11 @@ class TextReader:
             else self._assert(m, cues, cue_starts, first_person, clause, words, k in negated)
             for k, m in enumerate(mentions)
         ]
+        alarms = self.rules.comma_alarms
         for k in listed:  # negated only by a list run on past a comma ("doesn't itch, bleeds"): unsure
             if out[k].assertion == NEGATED and out[k].kind == "finding":
-                out[k] = _with(out[k], NEGATED, LISTED)
+                # an emergency sign there is a new statement: "not itchy, lips and tongue swelling up"
+                out[k] = _with(out[k], PRESENT, "") if out[k].code in alarms else _with(out[k], NEGATED, LISTED)
         out = self._doubted_supervision(out, cues, clause)
         asks_again = any(t == "repeat" for _, _, hits in cues for t, _ in hits)  # "my usual top-up"
         again = _asked_again(mentions, out) if asks_again else []
@@ -354,7 +362,7 @@ class TextReader:
         tried: set[int] = set()
         reach = self.rules.windows.age_words_before + 2
         for k, w in enumerate(words):
-            if w not in triggers and not ((w[0] in "mf" or w[-1] in "mf") and has_digit(w)):
+            if w not in triggers and not ((w[0] in "mf" or w[-1] in "mf") and not w.isalpha() and has_digit(w)):
                 continue
             for i in range(max(0, k - reach), k + 1):
                 if i in tried:
@@ -529,6 +537,7 @@ class TextReader:
             if end < n and _ELLIPSIS_END.match(tokens.lower, tokens.ends[end - 1]):
                 continue
             previous_end = end
+            past_comma = False
             for k, m in enumerate(mentions):
                 if m.first < end or clause[m.first] != clause[start]:
                     continue
@@ -542,8 +551,9 @@ class TextReader:
                         break  # past a comma after other words ("it hasn't changed, want botox")
                 elif not all(w in self.rules.list_words for w in gap):
                     break
-                elif _COMMA.search(tokens.lower, tokens.ends[previous_end - 1], m.start):
-                    listed.add(k)
+                elif past_comma or _COMMA.search(tokens.lower, tokens.ends[previous_end - 1], m.start):
+                    listed.add(k)  # and every item after it ("not itchy, lips and tongue swelling")
+                    past_comma = True
                 if k not in listed:
                     direct.add(k)
                 out.add(k)
@@ -821,7 +831,7 @@ class TextReader:
         resume = 0  # like a scan: a match that gave no age is not looked into again
         for k in range(len(words)):
             w = words[k]  # "32", "f32", "50m"
-            if not (w[0].isdigit() or w[-1].isdigit() or (len(w) > 2 and has_digit(w))):
+            if not (w[0].isdigit() or w[-1].isdigit() or (len(w) > 2 and not w.isalpha() and has_digit(w))):
                 continue
             for i in range(max(0, k - words_before), k + 1):
                 # A word starts a pattern; so does the part after an apostrophe ("x'i am 40").
@@ -867,6 +877,8 @@ class TextReader:
                 distance = self._cue_reaches(m, start, end, direction, cue_type, clause, words, first_person)
                 if distance >= 0:
                     kinds.append((distance, cue_type))
+        if m.kind == "treatment" and m.last > m.first and words[m.last] in _DONE_WORDS:
+            kinds.append((0, "treatment_done"))  # "lips done", "lips filled": had, unless asked for
         if not kinds:
             return m
         types = {t for _, t in kinds}
@@ -1039,10 +1051,12 @@ class _Dates:
                     months = (number if number is not None else float(amount)) * _UNIT_MONTHS[hit.group(2)]
                 hits.append((hit.start(), hit.end(), months, hit.group(0).endswith("now")))
             for hit in _YEAR.finditer(self.lower, self.tokens.starts[first], self.tokens.ends[last]):
-                # "in 2025": at least the months from its December to now, the recent side
+                # "in 2025": at least the months from its December to now, the recent side. A
+                # year never ends a use told as now ("started isotretinoin in 2024, still on
+                # it"): it counts, like a duration, only for a course told as finished.
                 years = self.this_year - int(hit.group(1))
                 if years >= 1:
-                    hits.append((hit.start(), hit.end(), 12.0 * (years - 1) + 1, False))
+                    hits.append((hit.start(), hit.end(), 12.0 * (years - 1) + 1, True))
         return hits
 
     @staticmethod
@@ -1110,6 +1124,18 @@ def build_trie(index: Mapping[tuple[str, ...], Any]) -> dict[str, Any]:
             node = node.setdefault(word, {})
         node[_HITS] = hits
     return root
+
+
+def _comma_segments(tokens: Tokens, clause: list[int]) -> list[int]:
+    """The clause numbers, with each comma between two words starting a new one as well."""
+    lower, starts, ends = tokens.lower, tokens.starts, tokens.ends
+    out = list(clause)
+    shift = 0
+    for i in range(1, len(out)):
+        if lower.find(",", ends[i - 1], starts[i]) >= 0:
+            shift += 1
+        out[i] += shift
+    return out
 
 
 def _longest_matches(words: list[str], trie: dict[str, Any], clause: list[int]) -> list[tuple[int, int, Any]]:
