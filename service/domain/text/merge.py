@@ -41,7 +41,7 @@ _SPOT_SIGNS = frozenset({"lesion_bleeding", "lesion_non_healing", "lesion_cruste
 _NOW_REACH = 40  # characters either side of the condition's words
 _UNSURE = re.compile(
     r"\b(?:not sure|unsure|dont think|don't think|i think|maybe|might|new one|one of them|one has|one is|except one|"
-    r"apart from one|melanoma|skin cancer)\b",
+    r"apart from one)\b",
     re.IGNORECASE,
 )
 # A turn to something new: a stop or comma, a contrast, or a new subject ("its not hives its
@@ -370,8 +370,8 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
     # beside what the intake is about (another concern, or a treatment), is background, on no
     # treatment's skin: it is no concern. Told alone, with a site or with any sign present, it
     # stays one.
-    # A hedge, a spot singled out or a skin cancer before keeps it ("I don't think any have
-    # changed", "though there's a new one").
+    # A hedge, a spot singled out or the patient's own skin cancer before keeps it ("I don't
+    # think any have changed", "though there's a new one"); a mother's melanoma does not.
     told = " ".join([intake.free_text, *(c.text for c in intake.concerns)])
     sure = not _UNSURE.search(told) and "skin_cancer_history" not in conditions
 
@@ -488,7 +488,7 @@ def _of_denied(before: Mention, m: Mention, text: str) -> bool:
     """Whether finding ``m`` is said of the negated concern just before it, a few words back
     with no stop, comma or turn between ("none of my moles have changed")."""
     return (
-        before.kind == "concern"
+        before.kind in ("concern", "problem")
         and before.assertion == NEGATED
         and m.first - before.last <= _OF_DENIED_WORDS
         and _TURN.search(text, before.end, m.start) is None
