@@ -93,8 +93,10 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         used: set[int] = set()
         anchors: list[tuple[Mention, _Draft]] = []  # concerns mentioned here, for linking findings
         # a warning sign told keeps a spot its own concern (no coded kin takes it)
-        signs = any(
-            x.kind == "finding" and x.assertion == PRESENT and x.code in reader.rules.lesion_findings | _SPOT_SIGNS
+        signs = coded > 0 and any(
+            x.kind == "finding"
+            and x.assertion == PRESENT
+            and (x.code in reader.rules.lesion_findings or x.code in _SPOT_SIGNS)
             for x in mentions
         )
         words: list[str] | None = None  # the text's words, when a coded reading is compared

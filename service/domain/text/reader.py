@@ -74,6 +74,7 @@ class TextReader:
 
     def __init__(self, catalog: Catalog, rules: TextRules, known_words: Iterable[str] = ()):
         self.rules = rules
+        self._last: tuple[str, Tokens, list[int]] | None = None  # the last text read, and its tokens
         # A year two or more before this one ("in 2019") dates what it is told with as history;
         # taken when the reader is built, so a reader built in December errs on the recent side.
         self._this_year = datetime.date.today().year
@@ -167,10 +168,20 @@ class TextReader:
         """Drops what earlier texts left in the caches (benchmarks time each text afresh)."""
         self._word_cache.clear()
         self._typos.forget()
+        self._last = None
 
     def tokens(self, text: str) -> tuple[Tokens, list[int]]:
         """Normalised tokens, and the clause number of each (clauses end at . ! ? ; : and at
-        words such as "but")."""
+        words such as "but"). The last text's are kept: the merge asks again for the words of
+        the text it has just had read."""
+        last = self._last  # one tuple, read and written whole: safe if threads share the reader
+        if last is not None and last[0] is text:
+            return last[1], list(last[2])
+        tokens, clause = self._tokens(text)
+        self._last = (text, tokens, list(clause))
+        return tokens, clause
+
+    def _tokens(self, text: str) -> tuple[Tokens, list[int]]:
         lower = lower_text(text)
         starts, ends, clause = scan(lower)
         cache = self._word_cache
@@ -196,7 +207,8 @@ class TextReader:
     def read(self, text: str, context: frozenset[str] = frozenset()) -> list[Mention]:
         """Every mention in the text, each with its assertion. ``context``: findings already known
         of the intake (coded ones), which count as the context a context-bound word needs."""
-        tokens, clause = self.tokens(text)
+        tokens, clause = self._tokens(text)  # always afresh; kept for the merge's own question after
+        self._last = (text, tokens, list(clause))
         words = tokens.words
         # a phrase is never read across a comma ("a high fever, blisters" is no fever blister)
         phrases = _comma_segments(tokens, clause)
@@ -684,12 +696,7 @@ class TextReader:
         have = {(m.kind, m.code, clause[m.first]) for m in mentions if clause}
         # Words of a treatment named in full are that treatment's ("laser hair removal, I have a
         # tattoo" asks for no tattoo removal).
-        named: dict[int, str] = {
-            k: m.code
-            for m in mentions
-            if m.kind == "treatment" and m.last > m.first
-            for k in range(m.first, m.last + 1)
-        }
+        named: dict[int, str] | None = None  # built when a treatment combination first matches
         slack = self.rules.windows.combination_slack
         out = []
         for c, groups in found.items():
@@ -709,8 +716,16 @@ class TextReader:
                     match.append(min(near, key=lambda o: abs(o[0] - first[0])))
                 else:
                     lo, hi = min(m[0] for m in match), max(m[1] for m in match)
+                    if kind == "treatment" and named is None:
+                        named = {
+                            k: m.code
+                            for m in mentions
+                            if m.kind == "treatment" and m.last > m.first
+                            for k in range(m.first, m.last + 1)
+                        }
                     if hi - lo <= within + slack and not (
                         kind == "treatment"
+                        and named
                         and any(named.get(k, code) != code for a, b in match for k in range(a, b + 1))
                     ):
                         # Already read in other words: the span still shadows the vaguer words in it.
@@ -1128,12 +1143,20 @@ def build_trie(index: Mapping[tuple[str, ...], Any]) -> dict[str, Any]:
 
 def _comma_segments(tokens: Tokens, clause: list[int]) -> list[int]:
     """The clause numbers, with each comma between two words starting a new one as well."""
-    lower, starts, ends = tokens.lower, tokens.starts, tokens.ends
+    lower, starts = tokens.lower, tokens.starts
     out = list(clause)
+    at = lower.find(",")
+    if at < 0:
+        return out
+    marks = [0] * len(out)
+    while at >= 0:  # each comma starts a segment at the word after it
+        k = bisect.bisect_right(starts, at)
+        if 0 < k < len(out):
+            marks[k] = 1
+        at = lower.find(",", at + 1)
     shift = 0
-    for i in range(1, len(out)):
-        if lower.find(",", ends[i - 1], starts[i]) >= 0:
-            shift += 1
+    for i in range(len(out)):
+        shift += marks[i]
         out[i] += shift
     return out
 
