@@ -374,12 +374,16 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
     # stays one.
     # A hedge, a spot singled out or the patient's own skin cancer before keeps it ("I don't
     # think any have changed", "though there's a new one"); a mother's melanoma does not.
-    told = " ".join([intake.free_text, *(c.text for c in intake.concerns)])
-    sure = not _UNSURE.search(told) and "skin_cancer_history" not in conditions
+    sure: list[bool] = []  # found once, and only when a spot may be background
 
     def background(d: _Draft) -> bool:
+        if not (d.denied and d.code in rules.lesion_concerns):
+            return False
+        if not sure:
+            told = " ".join([intake.free_text, *(c.text for c in intake.concerns)])
+            sure.append(not _UNSURE.search(told) and "skin_cancer_history" not in conditions)
         return (
-            sure
+            sure[0]
             and d.denied
             and not d.unsure
             and not d.findings

@@ -236,7 +236,7 @@ class TextReader:
         covered = {k for m in mentions for k in range(m.first, m.last + 1)}
         cues = _longest_matches(words, self._cue_trie, clause)
         cues = [c for c in cues if not any(k in covered for k in range(c[0], c[1]))]
-        if has_digit(lower):
+        if has_digit(lower) and ("19" in lower or "20" in lower):  # a year is 19xx or 20xx
             cues = self._year_cues(cues, tokens, lower)
         unique: dict[tuple[str, str, int, int], Mention] = {}
         for m in mentions:
