@@ -58,3 +58,7 @@ def test_crafted_text_is_read(triage: Triage, name: str) -> None:
         assert "isotretinoin_current" in merged.patient.medications, "a year never ends a use told as now"
     if name == "sites-listed-before-a-treatment":
         assert {(t.code, t.body_site) for t in merged.treatments} >= {("massage", "arms"), ("facial", "hands")}
+    if name == "supervision-after-negations":
+        assert merged.venue is not None and merged.venue.medical_supervision is False, "no doctor, however often said"
+    if name == "negation-then-a-comma-list":
+        assert "facial_or_tongue_swelling" in findings, "an emergency sign past a comma is read as present"

@@ -62,6 +62,10 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "four-letter-non-words": (_non_words(100), _non_words(101)),
     # years and dated medicines in one clause: each dated against every date of its clause
     "years-and-dated-medicines": (_cut("ipledge in 2019 " * 130), _cut("in 2019 no " * 180)),
+    # supervision phrases each after a negation word: each checked against the cues before it
+    "supervision-after-negations": (_cut("no doctor on site " * 115), _cut("not medical director " * 100)),
+    # one negation then a long comma list: the scope walks the mentions after the cue once
+    "negation-then-a-comma-list": (_cut("no " + "fever, " * 330), _cut("not itchy, " + "tongue swelling, " * 120)),
     # a long list of sites before a treatment's name: the chain of sites listed with it
     "sites-listed-before-a-treatment": (_cut("arm and " * 240 + "massage"), _cut("hand and " * 220 + "facial")),
 }

@@ -382,14 +382,7 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         if not sure:
             told = " ".join([intake.free_text, *(c.text for c in intake.concerns)])
             sure.append(not _UNSURE.search(told) and "skin_cancer_history" not in conditions)
-        return (
-            sure[0]
-            and d.denied
-            and not d.unsure
-            and not d.findings
-            and not d.body_site
-            and d.code in rules.lesion_concerns
-        )
+        return sure[0] and not d.unsure and not d.findings and not d.body_site
 
     if treatments or any(not background(d) for d in concerns):
         concerns = [d for i, d in enumerate(concerns) if i < coded or not background(d)]

@@ -263,7 +263,7 @@ class TextReader:
             if out[k].assertion == NEGATED and out[k].kind == "finding":
                 # an emergency sign there is a new statement: "not itchy, lips and tongue swelling up"
                 out[k] = _with(out[k], PRESENT, "") if out[k].code in alarms else _with(out[k], NEGATED, LISTED)
-        out = self._doubted_supervision(out, cues, clause)
+        out = self._doubted_supervision(out, cues, cue_starts, clause)
         asks_again = any(t == "repeat" for _, _, hits in cues for t, _ in hits)  # "my usual top-up"
         again = _asked_again(mentions, out) if asks_again else []
         lasting = self.rules.lasting
@@ -538,6 +538,7 @@ class TextReader:
         out: set[int] = set()
         listed: set[int] = set()
         direct: set[int] = set()  # the first a cue negates, or one a list reaches with no comma
+        firsts = [m.first for m in mentions]  # in text order
         reach = self.rules.windows.negation_reach
         n = len(words)
         for start, end, hits in cues:
@@ -550,9 +551,10 @@ class TextReader:
                 continue
             previous_end = end
             past_comma = False
-            for k, m in enumerate(mentions):
-                if m.first < end or clause[m.first] != clause[start]:
-                    continue
+            for k in range(bisect.bisect_left(firsts, end), len(mentions)):
+                m = mentions[k]
+                if clause[m.first] != clause[start]:
+                    break  # mentions are in text order: the cue's clause is over
                 gap = words[previous_end : m.first]
                 if previous_end == end:
                     if adjacent_only and m.first != end:
@@ -573,7 +575,7 @@ class TextReader:
         return out, listed - direct
 
     def _doubted_supervision(
-        self, out: list[Mention], cues: list[tuple[int, int, Any]], clause: list[int]
+        self, out: list[Mention], cues: list[tuple[int, int, Any]], cue_starts: list[int], clause: list[int]
     ) -> list[Mention]:
         """A venue's supervision told after a negation word in its clause is none, however the
         sentence runs ("We don't, unfortunately, have a medical director"): the safer reading."""
@@ -589,12 +591,15 @@ class TextReader:
             return out
         for k in facts:
             m = out[k]
+            # only the cues starting within reach before it (a cue is a few words long)
+            lo = bisect.bisect_left(cue_starts, m.first - _DOUBT_REACH - _CUE_SPAN)
+            hi = bisect.bisect_right(cue_starts, m.first)
             if any(
                 ("negation", "before") in hits
                 and end <= m.first
                 and clause[start] == clause[m.first]
                 and m.first - end <= _DOUBT_REACH
-                for start, end, hits in cues
+                for start, end, hits in cues[lo:hi]
             ):
                 out[k] = _with(m, NEGATED, "false")
         return out
