@@ -63,6 +63,7 @@ _YEAR_NOT_PAST = re.compile(
 # isotretinoin in 2024, still on it" is current).
 _DATED_KINDS = frozenset({"problem"})
 _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mth": 1.0, "mo": 1.0, "year": 12.0, "yr": 12.0}
+_DASH_AFTER = re.compile(r"\s[-\u2013\u2014]\s")  # the three characters before the next word
 _FUNCTION_WORDS = frozenset(
     "is are was were be been has have had do does did it its this that there the a an to of in on at for with "
     "from by up down out over very so too just".split()
@@ -115,7 +116,10 @@ class TextReader:
             idiom = hits[0][0] == "none"
             if len(key) == 2 and not idiom and not set(key) & function_words and all(len(w) > 2 for w in key):
                 self._pairs.setdefault(key[0], {}).setdefault(key[1], hits)
-                self._pairs.setdefault(key[1], {}).setdefault(key[0], hits)
+                # a pair led by a negation reads only in its order: "never healed", but "healed
+                # fine and never had a problem" is no sore that never heals
+                if key[0] not in self._negation_words:
+                    self._pairs.setdefault(key[1], {}).setdefault(key[0], hits)
         self._word_cache: dict[str, str] = {}  # raw word -> its normalised, corrected form
         # The age patterns as one alternation: one scan of the text instead of one each.
         self._age = re.compile("|".join(f"(?:{p.pattern})" for p in rules.age_patterns)) if rules.age_patterns else None
@@ -132,9 +136,12 @@ class TextReader:
         # needs_context, by finding: (the bound phrases, context findings, context phrases and
         # done words each by their first word, so a text is scanned once per bound mention)
         self._contexts: dict[str, tuple[Phrases, frozenset[str], _ByFirst, _ByFirst]] = {}
-        for finding, bound, findings, phrases, done in rules.needs_context:
+        # and the words that make a bound mention something else in its clause (anywhere, before it)
+        self._other_senses: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        for finding, bound, findings, phrases, done, not_with, not_after in rules.needs_context:
             if finding not in self._contexts:
                 self._contexts[finding] = (bound, findings, _by_first_word(phrases), _by_first_word(done))
+                self._other_senses[finding] = (not_with, not_after)
         self._combination_firsts = [
             tuple(frozenset(key[0] for key in group if key) for group in groups)
             for _, _, _, groups in rules.combinations
@@ -468,6 +475,8 @@ class TextReader:
         for m in mentions:
             if m.kind == "finding" and m.assertion == PRESENT and m.code in self._contexts:
                 bound, findings, phrases, done = self._contexts[m.code]
+                if _bound(m, words, bound) and self._other_sense(m, words, clause):
+                    continue  # "I tan, sometimes burn a little": a skin type; "my eyes burn": the eyes
                 if _bound(m, words, bound) and findings.isdisjoint(known):
                     if m.code not in hits:
                         hits[m.code] = self._context_at(phrases, done, mentions, words, cues, clause)
@@ -475,6 +484,20 @@ class TextReader:
                         continue
             out.append(m)
         return out
+
+    def _other_sense(self, m: Mention, words: list[str], clause: list[int]) -> bool:
+        """Whether the clause of a context-bound mention gives its words another sense: one of
+        ``not_with`` anywhere in it, or one of ``not_after`` before it."""
+        not_with, not_after = self._other_senses[m.code]
+        if not not_with and not not_after:
+            return False
+        at = clause[m.first]
+        lo = bisect.bisect_left(clause, at)
+        hi = bisect.bisect_right(clause, at)
+        return any(
+            (w in not_with and not m.first <= k <= m.last) or (w in not_after and k < m.first)
+            for k, w in enumerate(words[lo:hi], lo)
+        )
 
     def _context_at(
         self,
@@ -543,7 +566,7 @@ class TextReader:
         n = len(words)
         for start, end, hits in cues:
             if ("negation", "answer") in hits:
-                out |= self._answered(mentions, start, end, clause)
+                out |= self._answered(mentions, start, end, clause, tokens.lower, tokens.starts)
             adjacent_only = ("negation", "before") not in hits
             if adjacent_only and ("negation", "next") not in hits:
                 continue
@@ -604,22 +627,29 @@ class TextReader:
                 out[k] = _with(m, NEGATED, "false")
         return out
 
-    def _answered(self, mentions: list[Mention], start: int, end: int, clause: list[int]) -> set[int]:
+    def _answered(
+        self, mentions: list[Mention], start: int, end: int, clause: list[int], lower: str, starts: list[int]
+    ) -> set[int]:
         """Mentions a reply negates ("bleeding: no", "Itchy? None at all.", "itchy - no."): a
         reply that ends its clause negates the label just before it, the clause before when the
         reply stands alone (a label of at most ``windows.after_cue_reach`` words), else its own
         clause's words before it within that many words."""
         n = len(clause)
-        if start == 0 or (end < n and clause[end] == clause[start]):
+        # a reply ends its clause, or a dash follows it ("Pregnant: no - post-menopausal")
+        if start == 0 or (end < n and clause[end] == clause[start] and not _DASH_AFTER.match(lower, starts[end] - 3)):
             return set()
         reach = self.rules.windows.after_cue_reach
         out: set[int] = set()
         if clause[start - 1] != clause[start]:  # the reply is a clause of its own
-            label = clause[start - 1]
-            if sum(1 for c in clause if c == label) > reach:
+            labels = {clause[start - 1]}
+            first = bisect.bisect_left(clause, clause[start - 1])
+            # a bracket in the label is part of it: "Neuromuscular disease (e.g. myasthenia): no"
+            if first and lower[max(0, starts[first] - 4) : starts[first]].rstrip().endswith("("):
+                labels.add(clause[first - 1])
+            if sum(1 for c in clause if c in labels) > reach:
                 return out
             for k, m in enumerate(mentions):
-                if m.kind in _ANSWERED and clause[m.first] == label and m.last < start:
+                if m.kind in _ANSWERED and clause[m.first] in labels and m.last < start:
                     out.add(k)
         else:
             for k, m in enumerate(mentions):
@@ -646,6 +676,7 @@ class TextReader:
         n = len(words)
         stop = self.rules.windows.pair_gap + 2  # j < i + stop: at most pair_gap words between i and j
         breakers = self.rules.pair_breakers
+        organs = self.rules.organ_findings
         for i, w in enumerate(words):
             partners = pairs.get(w)
             if partners is None or i in taken:
@@ -656,6 +687,9 @@ class TextReader:
                     continue
                 if any(words[k] in self._negation_words or words[k] in breakers for k in range(i + 1, j)):
                     break  # never read a pair across a negation, nor across "around" or "I"
+                organ = organs and any(c in organs for _, c, _ in hits)
+                if organ and (self._placed(words, i) or self._placed(words, j)):
+                    continue  # "the corners of my eyes are red": the skin by the eyes
                 out.extend(Mention(k, c, tokens.starts[i], tokens.ends[j], PRESENT, v, i, j) for k, c, v in hits)
                 taken.update((i, j))
                 replaced.update(k for k in (i, j) if k in single)
@@ -708,6 +742,10 @@ class TextReader:
             kind, code, within, _ = self.rules.combinations[c]
             if not all(groups):
                 continue
+            if code in self.rules.organ_findings:  # "red patches around my eyes": the skin there
+                groups[0] = [g for g in groups[0] if not self._placed(words, g[0])]
+                if not groups[0]:
+                    continue
             # each group's positions are in text order: only those within reach are looked at
             starts = [[o[0] for o in other] for other in groups[1:]]
             for first in groups[0]:
@@ -746,6 +784,17 @@ class TextReader:
                         out.append((mention, matched, kind))
                         have.add((kind, code, clause[lo]))
         return out
+
+    def _placed(self, words: list[str], i: int) -> bool:
+        """Whether the word at ``i`` is told after a word of place, up to two determiners between
+        ("around my eyes", "the corners of both eyes", "under the eye")."""
+        places, between = self.rules.place_words, self.rules.place_between
+        for k in range(i - 1, max(i - 4, -1), -1):
+            if words[k] in places:
+                return True
+            if words[k] not in between:
+                return False
+        return False
 
     def _nested(self, words: list[str], tokens: Tokens, mentions: list[Mention]) -> list[Mention]:
         """Concerns and body sites named inside a longer phrase of another kind ("lip filler"). A

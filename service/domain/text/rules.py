@@ -28,7 +28,8 @@ CUE_TYPES = ("negation", "hypothetical", "historical", "other_person", "treatmen
 OPTIONAL_CUE_TYPES = ("request", "treatment_past")
 DIRECTIONS = ("before", "after")
 PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes")
-CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done")
+_UNLESS_KEYS = ("not_with", "not_after")
+CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done", *_UNLESS_KEYS)
 RECENT_USE_KEYS = ("code", "within_months", "from")
 OWN_FINDING_KEYS = ("concerns", "findings", "unless")
 PATIENT_FACTS = ("pregnant", "breastfeeding", "not_pregnant", "not_breastfeeding")
@@ -83,14 +84,17 @@ OPTIONAL_KEYS = (
     "recent_use",
     "own_findings",
     "pair_breakers",
+    "place_words",
+    "organ_findings",
 )
 KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 
 T = TypeVar("T")
 Phrases = frozenset[tuple[str, ...]]
 # needs_context: (finding, the mention phrases that need a context, context findings, context
-# phrases, context words that count when a treatment_done cue reaches them)
-ContextEntry = tuple[str, Phrases, frozenset[str], Phrases, Phrases]
+# phrases, context words that count when a treatment_done cue reaches them, words that in the
+# mention's clause make it something else, words that do so told before it in the clause)
+ContextEntry = tuple[str, Phrases, frozenset[str], Phrases, Phrases, frozenset[str], frozenset[str]]
 
 _SPELLING_WORD = re.compile(r"[a-z0-9]+")  # as a word is looked up: apostrophes and accents gone
 _PHRASE = "must be a phrase (a string with at least one word)"
@@ -154,6 +158,9 @@ class TextRules:
     recent_use: tuple[tuple[str, float, frozenset[str]], ...] = ()  # (medication code, months, codes in the past)
     # (concerns, findings part of their own picture, findings that make them more than that)
     own_findings: tuple[tuple[frozenset[str], frozenset[str], frozenset[str]], ...] = ()
+    place_words: frozenset[str] = frozenset()  # "around", "under": what follows names where, not what
+    place_between: frozenset[str] = frozenset()  # words between a place word and its part ("my", "the")
+    organ_findings: frozenset[str] = frozenset()  # combinations of a part itself (a sore eye), not its skin
     pair_breakers: frozenset[str] = frozenset()  # a two-word phrase is never read apart across one
     # Sex for clinical use: patterns whose group 1 is a word of sex_words ("50m", "sex: m").
     sex_patterns: tuple[re.Pattern[str], ...] = ()
@@ -368,6 +375,8 @@ class _Parser:
         recent_use = self.entries("recent_use", data, self.recent_entry)
         own_findings = self.entries("own_findings", data, self.own_entry)
         breakers = self.words("pair_breakers", data["pair_breakers"]) if "pair_breakers" in data else frozenset()
+        places = self.parse_places(data["place_words"]) if "place_words" in data else (frozenset(), frozenset())
+        organs = self.codes("finding", data["organ_findings"], "organ_findings") if "organ_findings" in data else []
         windows = self.parse_windows(data["windows"]) if "windows" in data else None
 
         if self.problems or windows is None:
@@ -408,9 +417,20 @@ class _Parser:
             recent_use=tuple(recent_use),
             own_findings=tuple(own_findings),
             pair_breakers=breakers,
+            place_words=places[0],
+            place_between=places[1],
+            organ_findings=frozenset(organs or ()),
             sex_patterns=sex[0],
             sex_words=sex[1],
         )
+
+    def parse_places(self, raw: Any) -> tuple[frozenset[str], frozenset[str]]:
+        """``place_words``: the words of place, and the words that may stand between one and the part."""
+        raw = self.mapping("place_words", raw, "words and between lists")
+        self.keys(raw, "place_words", ("words", "between"), ("words",))
+        words = self.words("place_words.words", raw["words"]) if "words" in raw else frozenset()
+        between = self.words("place_words.between", raw["between"]) if "between" in raw else frozenset()
+        return words, between
 
     def parse_spelling(self, raw: Any) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -640,9 +660,18 @@ class _Parser:
         findings = self.codes("finding", raw["findings"], f"{where}.findings", raw) if "findings" in raw else []
         phrases = self.phrases(raw["phrases"], f"{where}.phrases", raw) if "phrases" in raw else []
         done = self.phrases(raw["done"], f"{where}.done", raw) if "done" in raw else []
+        unless = {key: self.words(f"{where}.{key}", raw[key]) if key in raw else frozenset() for key in _UNLESS_KEYS}
         if not good or words is None or findings is None or phrases is None or done is None:
             return None
-        return (str(raw["finding"]), frozenset(words), frozenset(findings), frozenset(phrases), frozenset(done))
+        return (
+            str(raw["finding"]),
+            frozenset(words),
+            frozenset(findings),
+            frozenset(phrases),
+            frozenset(done),
+            unless["not_with"],
+            unless["not_after"],
+        )
 
     def recent_entry(self, raw: dict[Any, Any], where: str) -> tuple[str, float, frozenset[str]] | None:
         good = self.keys(raw, where, RECENT_USE_KEYS, RECENT_USE_KEYS)

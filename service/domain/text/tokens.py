@@ -49,6 +49,10 @@ _BOUNDARY_CODES = frozenset(map(ord, ".!?;:\n()[]"))
 
 
 _LONG_RUN = re.compile(r"[\s\-_.,]{4,}")
+# Marks a text is written with, read as the words or stops they stand for (same length).
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e)\.")
+_TICKED = re.compile(r"\[\s?[x\u2713\u2714]\s?\]|[\u2611\u2612\u2713\u2714]")
+_UNTICKED = re.compile(r"\[\s{1,2}\]")
 
 
 def lower_text(text: str) -> str:
@@ -62,9 +66,19 @@ def lower_text(text: str) -> str:
     lower = text.lower()
     if len(lower) != len(text):  # lower-casing never shortens: the same length is one to one
         lower = "".join(c if len(low := c.lower()) != 1 else low for c in text)
+    if "e.g" in lower or "i.e" in lower:  # "(e.g. myasthenia)": no stop in the middle of a label
+        lower = _ABBREVIATION.sub(lambda m: m.group(0).replace(".", " "), lower)
+    if "[" in lower and _TICKED.search(lower):
+        lower = _UNTICKED.sub(_unticked, lower)
     if _LONG_RUN.search(lower) is None:
         return lower
     return _LONG_RUN.sub(_cut_run, lower)
+
+
+def _unticked(m: re.Match[str]) -> str:
+    """An empty box of a form where some box is ticked reads as "no" ("[ ] fever"), in the same
+    number of characters; a ticked one is a statement as it stands."""
+    return " " * (len(m.group(0)) - 2) + "no"
 
 
 def _cut_run(m: re.Match[str]) -> str:
