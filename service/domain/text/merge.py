@@ -406,16 +406,20 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
 
     p = intake.patient
     age = p.age_years if p.age_years is not None else (int(facts["age_years"]) if "age_years" in facts else None)
+    sex = p.sex if p.sex is not None or "sex" in conflicting else facts.get("sex")
+    # a man is neither pregnant nor breastfeeding: words of it are someone else's ("my partner
+    # is pregnant, I want laser on my back")
+    told = {} if sex == "MALE" else facts
     patient = Patient(
         age_years=age,
-        pregnant=p.pregnant if p.pregnant is not None else _bool(facts.get("pregnant")),
-        breastfeeding=p.breastfeeding if p.breastfeeding is not None else _bool(facts.get("breastfeeding")),
+        pregnant=p.pregnant if p.pregnant is not None else _bool(told.get("pregnant")),
+        breastfeeding=p.breastfeeding if p.breastfeeding is not None else _bool(told.get("breastfeeding")),
         fitzpatrick=p.fitzpatrick
         if p.fitzpatrick is not None or "fitzpatrick" in conflicting
         else facts.get("fitzpatrick"),
         conditions=tuple(conditions),
         medications=tuple(medications),
-        sex=p.sex if p.sex is not None or "sex" in conflicting else facts.get("sex"),
+        sex=sex,
     )
     venue = intake.venue
     if venue is None and ("venue_kind" in facts or "medical_supervision" in facts):

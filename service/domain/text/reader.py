@@ -284,7 +284,23 @@ class TextReader:
             out = [self._recent(m, dates) for m in out]
         if self.rules.needs_context:
             out = self._in_context(out, words, cues, clause, context)
+        if self.rules.unspecified_treatments:
+            out = self._specified(out, words)
         return out + again if again else out
+
+    def _specified(self, out: list[Mention], words: list[str]) -> list[Mention]:
+        """A treatment named without saying which of its family ("a peel", read as the cautious
+        member) is the member the text names in its own words ("a light glycolic peel ... is a
+        peel a good idea?"): the unspecified mention is dropped."""
+        named = {m.code for m in out if m.kind == "treatment" and m.assertion == PRESENT}
+        for code, family, phrases in self.rules.unspecified_treatments:
+            if code in named and not family.isdisjoint(named):
+                out = [
+                    m
+                    for m in out
+                    if not (m.kind == "treatment" and m.code == code and tuple(words[m.first : m.last + 1]) in phrases)
+                ]
+        return out
 
     def _year_cues(self, cues: list[tuple[int, int, Any]], tokens: Tokens, lower: str) -> list[tuple[int, int, Any]]:
         """The cues with a historical one for each year named as a date at least a year gone
@@ -979,9 +995,11 @@ class TextReader:
             (d for d in (_nearest_cue(kinds, t) for t in ("historical", "treatment_past", "dated")) if d >= 0),
             default=-1,
         )
-        if done < 0 and past < 0:
-            return m  # asking about a treatment, even hypothetically, is a request
         request = _nearest_cue(kinds, "request")
+        if done < 0 and past < 0:
+            if "other_person" in types and request < 0:
+                return _with(m, OTHER_PERSON)  # "my husband had a reaction to an antibiotic"
+            return m  # asking about a treatment, even hypothetically, is a request
         if request >= 0 and (done < 0 or request <= done) and (past < 0 or request <= past):
             return m  # "wants to start laser this week", "my filler appointment is on friday"
         if "other_person" in types:

@@ -32,6 +32,7 @@ _UNLESS_KEYS = ("not_with", "not_after")
 CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done", *_UNLESS_KEYS)
 RECENT_USE_KEYS = ("code", "within_months", "from")
 OWN_FINDING_KEYS = ("concerns", "findings", "unless")
+UNSPECIFIED_KEYS = ("code", "family", "phrases")
 PATIENT_FACTS = ("pregnant", "breastfeeding", "not_pregnant", "not_breastfeeding")
 SEX_KEYS = ("patterns", *SEXES)
 VENUE_KEYS = ("MED_SPA", "DERMATOLOGY_PRACTICE", "supervised", "unsupervised")
@@ -83,6 +84,7 @@ OPTIONAL_KEYS = (
     "needs_context",
     "recent_use",
     "own_findings",
+    "unspecified_treatments",
     "pair_breakers",
     "place_words",
     "organ_findings",
@@ -158,6 +160,8 @@ class TextRules:
     recent_use: tuple[tuple[str, float, frozenset[str]], ...] = ()  # (medication code, months, codes in the past)
     # (concerns, findings part of their own picture, findings that make them more than that)
     own_findings: tuple[tuple[frozenset[str], frozenset[str], frozenset[str]], ...] = ()
+    # (code, its family, the phrases that name the family without saying which member)
+    unspecified_treatments: tuple[tuple[str, frozenset[str], Phrases], ...] = ()
     place_words: frozenset[str] = frozenset()  # "around", "under": what follows names where, not what
     place_between: frozenset[str] = frozenset()  # words between a place word and its part ("my", "the")
     organ_findings: frozenset[str] = frozenset()  # combinations of a part itself (a sore eye), not its skin
@@ -374,6 +378,7 @@ class _Parser:
         needs_context = self.entries("needs_context", data, self.context_entry)
         recent_use = self.entries("recent_use", data, self.recent_entry)
         own_findings = self.entries("own_findings", data, self.own_entry)
+        unspecified = self.entries("unspecified_treatments", data, self.unspecified_entry)
         breakers = self.words("pair_breakers", data["pair_breakers"]) if "pair_breakers" in data else frozenset()
         places = self.parse_places(data["place_words"]) if "place_words" in data else (frozenset(), frozenset())
         organs = self.codes("finding", data["organ_findings"], "organ_findings") if "organ_findings" in data else []
@@ -416,6 +421,7 @@ class _Parser:
             needs_context=tuple(needs_context),
             recent_use=tuple(recent_use),
             own_findings=tuple(own_findings),
+            unspecified_treatments=tuple(unspecified),
             pair_breakers=breakers,
             place_words=places[0],
             place_between=places[1],
@@ -709,6 +715,16 @@ class _Parser:
         if not good or concerns is None or findings is None or unless is None:
             return None
         return (frozenset(concerns), frozenset(findings), frozenset(unless))
+
+    def unspecified_entry(self, raw: dict[Any, Any], where: str) -> tuple[str, frozenset[str], Phrases] | None:
+        good = self.keys(raw, where, UNSPECIFIED_KEYS, UNSPECIFIED_KEYS)
+        if "code" in raw:
+            good = self.code("treatment", raw["code"], f"{where}.code", raw) and good
+        family = self.codes("treatment", raw["family"], f"{where}.family", raw) if "family" in raw else None
+        phrases = self.phrases(raw["phrases"], f"{where}.phrases", raw, at_least_one=True) if "phrases" in raw else None
+        if not good or family is None or phrases is None:
+            return None
+        return (str(raw["code"]), frozenset(family), frozenset(phrases))
 
     def parse_windows(self, raw: Any) -> Windows | None:
         if not isinstance(raw, dict):
