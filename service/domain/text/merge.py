@@ -382,7 +382,10 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         if not sure:
             told = " ".join([intake.free_text, *(c.text for c in intake.concerns)])
             sure.append(not _UNSURE.search(told) and "skin_cancer_history" not in conditions)
-        return sure[0] and not d.unsure and not d.findings and not d.body_site
+            # checked by a doctor and fine: diagnosed, on whatever site ("moles on my legs my
+            # dermatologist checked in March, none has changed")
+            sure.append(sure[0] and _says(reader.tokens(told)[0].words, rules.examined))
+        return sure[0] and not d.unsure and not d.findings and (not d.body_site or sure[1])
 
     if treatments or any(not background(d) for d in concerns):
         concerns = [d for i, d in enumerate(concerns) if i < coded or not background(d)]
@@ -447,6 +450,14 @@ def _concerns(drafts: list[_Draft]) -> tuple[Concern, ...]:
             if site != d.body_site and d.body_site != WHOLE_BODY and len(out) < MAX_ITEMS:
                 out.append(Concern(d.code, tuple(d.findings), site, d.text))
     return tuple(out)
+
+
+def _says(words: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
+    """Whether the words hold one of the phrases."""
+    if not phrases:
+        return False
+    firsts = {p[0] for p in phrases}
+    return any(w in firsts and any(tuple(words[i : i + len(p)]) == p for p in phrases) for i, w in enumerate(words))
 
 
 def _bool(value: str | None) -> bool | None:

@@ -85,6 +85,7 @@ OPTIONAL_KEYS = (
     "recent_use",
     "own_findings",
     "unspecified_treatments",
+    "examined",
     "pair_breakers",
     "place_words",
     "organ_findings",
@@ -162,6 +163,7 @@ class TextRules:
     own_findings: tuple[tuple[frozenset[str], frozenset[str], frozenset[str]], ...] = ()
     # (code, its family, the phrases that name the family without saying which member)
     unspecified_treatments: tuple[tuple[str, frozenset[str], Phrases], ...] = ()
+    examined: Phrases = frozenset()  # a spot told as checked by a doctor and fine ("all clear")
     place_words: frozenset[str] = frozenset()  # "around", "under": what follows names where, not what
     place_between: frozenset[str] = frozenset()  # words between a place word and its part ("my", "the")
     organ_findings: frozenset[str] = frozenset()  # combinations of a part itself (a sore eye), not its skin
@@ -379,6 +381,7 @@ class _Parser:
         recent_use = self.entries("recent_use", data, self.recent_entry)
         own_findings = self.entries("own_findings", data, self.own_entry)
         unspecified = self.entries("unspecified_treatments", data, self.unspecified_entry)
+        examined = self.phrases(data["examined"], "examined") if "examined" in data else []
         breakers = self.words("pair_breakers", data["pair_breakers"]) if "pair_breakers" in data else frozenset()
         places = self.parse_places(data["place_words"]) if "place_words" in data else (frozenset(), frozenset())
         organs = self.codes("finding", data["organ_findings"], "organ_findings") if "organ_findings" in data else []
@@ -422,6 +425,7 @@ class _Parser:
             recent_use=tuple(recent_use),
             own_findings=tuple(own_findings),
             unspecified_treatments=tuple(unspecified),
+            examined=frozenset(examined or ()),
             pair_breakers=breakers,
             place_words=places[0],
             place_between=places[1],
