@@ -9,7 +9,8 @@ Each targets one way reading could grow faster than the text: quantifiers side b
 long run of spaces or hyphens (a run of more than three is cut short before any pattern is
 tried), a clause of thousands of cues and mentions (a cue is looked for at most 50 words from a
 mention, first-person words are counted once), a text written for someone else followed by one
-long clause (one pass), and a context-bound word repeated (its context is found once a text).
+long clause (one pass), and a context-bound word repeated (its context is found once a text, and each clause is
+looked at once for a word that gives it another sense).
 """
 
 from __future__ import annotations

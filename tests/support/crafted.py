@@ -45,6 +45,8 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "proxy-then-one-clause-of-mentions": (_cut("on behalf of my son. " + "mole " * 400),) * 2,
     # a context-bound word repeated: its context looked for once a mention
     "context-bound-word-repeated": (_cut("burn " * 400),) * 2,
+    # ... in one clause with a word that gives it another sense: each clause looked at once
+    "context-bound-word-in-a-clause-of-another-sense": (_cut("sun " + "burn " * 400), _cut("my eyes " + "burn " * 400)),
     # one clause of dated medicines: each dated against every dating statement of its clause
     "dated-medicines-in-one-clause": (_cut("accutane 1 day ago " * 110), _cut("accutane a a " * 160)),
     # bare sizes and sites with no concern: each finding's nearest site and concern

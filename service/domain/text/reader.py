@@ -488,12 +488,16 @@ class TextReader:
         known = {m.code for m in mentions if m.kind == "finding" and m.assertion == PRESENT} | context
         hits: dict[str, list[int]] = {}  # by finding: where its context is stated (found once a text)
         out = []
+        senses: dict[tuple[str, int], tuple[int, int]] = {}  # by finding and clause, found once
         for m in mentions:
             if m.kind == "finding" and m.assertion == PRESENT and m.code in self._contexts:
                 bound, findings, phrases, done = self._contexts[m.code]
-                if _bound(m, words, bound) and self._other_sense(m, words, clause):
+                if not _bound(m, words, bound):
+                    out.append(m)
+                    continue
+                if self._other_sense(m, words, clause, senses):
                     continue  # "I tan, sometimes burn a little": a skin type; "my eyes burn": the eyes
-                if _bound(m, words, bound) and findings.isdisjoint(known):
+                if findings.isdisjoint(known):
                     if m.code not in hits:
                         hits[m.code] = self._context_at(phrases, done, mentions, words, cues, clause)
                     if all(m.first <= i <= m.last for i in hits[m.code]):
@@ -501,19 +505,26 @@ class TextReader:
             out.append(m)
         return out
 
-    def _other_sense(self, m: Mention, words: list[str], clause: list[int]) -> bool:
+    def _other_sense(
+        self, m: Mention, words: list[str], clause: list[int], senses: dict[tuple[str, int], tuple[int, int]]
+    ) -> bool:
         """Whether the clause of a context-bound mention gives its words another sense: one of
-        ``not_with`` anywhere in it, or one of ``not_after`` before it."""
+        ``not_with`` anywhere in it, or one of ``not_after`` before it. Each clause is looked
+        at once per finding (``senses``: how many of ``not_with`` it has, where its first
+        ``not_after`` is), so a clause of a thousand such mentions stays linear."""
         not_with, not_after = self._other_senses[m.code]
         if not not_with and not not_after:
             return False
-        at = clause[m.first]
-        lo = bisect.bisect_left(clause, at)
-        hi = bisect.bisect_right(clause, at)
-        return any(
-            (w in not_with and not m.first <= k <= m.last) or (w in not_after and k < m.first)
-            for k, w in enumerate(words[lo:hi], lo)
-        )
+        key = (m.code, clause[m.first])
+        found = senses.get(key)
+        if found is None:
+            lo = bisect.bisect_left(clause, key[1])
+            hi = bisect.bisect_right(clause, key[1])
+            with_count = sum(1 for w in words[lo:hi] if w in not_with)
+            after_at = next((k for k in range(lo, hi) if words[k] in not_after), hi)
+            found = senses[key] = (with_count, after_at)
+        own = sum(1 for k in range(m.first, m.last + 1) if words[k] in not_with)
+        return found[0] > own or found[1] < m.first
 
     def _context_at(
         self,
