@@ -49,10 +49,15 @@ def part_of(intake_id: str) -> str:
 
 
 def load(part: str | None = None, folder: Path = FOLDER, authors: str = "") -> list[dict[str, Any]]:
-    """The intakes of one half (or both), of the given authors (letters; all when empty)."""
+    """The intakes of one half (or both), of the given authors (all when empty).
+
+    Authors are named by letter ("abc") or, for names longer than a letter, by a comma-separated
+    list ("a2,b2").
+    """
+    names = set(authors.split(",")) if "," in authors else set(authors)
     items = []
     for path in sorted(folder.glob("author_*.yaml")):
-        if authors and path.stem.removeprefix("author_") not in authors:
+        if names and path.stem.removeprefix("author_") not in names:
             continue
         for item in yaml.safe_load(path.read_text(encoding="utf-8"))["intakes"]:
             if part is None or part_of(item["id"]) == part:
@@ -162,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--part", choices=["tuning", "final"], help="one half only (default: each half apart)")
     parser.add_argument("-v", action="store_true", help="print every disagreement (tuning half only)")
-    parser.add_argument("--authors", default="", help="only these authors' sets, by letter (e.g. defg)")
+    parser.add_argument(
+        "--authors", default="", help="only these authors' sets: letters (defg) or names with commas (a2,b2)"
+    )
     args = parser.parse_args(argv)
     triage = build_triage(DEFAULT_RULES_DIR)
     for part in [args.part] if args.part else ["tuning", "final"]:

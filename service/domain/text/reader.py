@@ -27,6 +27,8 @@ _AGO = re.compile(
     r"a couple of|a few|few|several)\s*(day|week|wk|month|mth|mo|year|yr)s?\s+(?:ago|now|back)\b"
     r"|\b(?:a )?(?:long time|ages|years|decades)\s+ago\b"
 )
+# a date of when something began ("started it 2 years ago") says nothing of when it ended
+_STARTED = re.compile(r"\b(?:start(?:ed)?|began|begun)\s+(?:[a-z']+\s+){0,3}$")
 _NUMBER_WORDS = {
     "a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0, "seven": 7.0,
     "eight": 8.0, "nine": 9.0, "ten": 10.0, "eleven": 11.0, "twelve": 12.0, "eighteen": 18.0, "a couple of": 2.0,
@@ -36,7 +38,8 @@ _DIRECTIONS = ("before", "after")
 _NO_NESTED = frozenset({"patient_fact", "venue_fact", "condition", "none", "_span", "problem"})
 _NOT_SUBJECTS = frozenset({"my", "mine", "me", "myself"})
 _CUE_SPAN = 50  # words: the furthest a cue is looked for from a mention
-_THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "his", "hers", "them", "their", "hes", "shes"})
+# "she's" is read as "sh" (its plural-like ending stripped, as "rashes" is "rash")
+_THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "his", "hers", "them", "their", "hes", "sh"})
 _ByFirst = dict[str, list[tuple[str, ...]]]  # phrases by their first word
 _SENTENCE_END = re.compile(r"[.!?;]")
 _ELLIPSIS_END = re.compile(r"\s*[,.;:!?]")  # punctuation straight after a cue
@@ -50,6 +53,10 @@ _ANSWERED = frozenset({"finding", "condition", "medication", "patient_fact", "ve
 # duration, not a date in the past.
 _YEAR = re.compile(r"\b(?:in|during|around|summer|winter|spring|autumn|fall|early|late|mid)\s+((?:19|20)\d\d)\b")
 _DATED_CUE = (("dated", "after"),)  # "a tick bite in 2021": the year follows what it dates
+_OTHER_CUE = (("other_person", "before"),)  # a person named bare ("husband has shingles")
+_SUBJECTS = frozenset({"she", "he", "sh", "hes"})  # a clause about someone else
+# the words a bare person may follow: none (a new sentence or label), or a list's joint
+_BARE_BEFORE = frozenset({"and", "fyi", "also", "but", "plus", "while", "whereas"})
 # A year that dates a start, a birth or a duration, not the thing itself ("since summer 2024",
 # "noticed it in late 2024", "born in 2018").
 _YEAR_NOT_PAST = re.compile(
@@ -253,7 +260,11 @@ class TextReader:
         mentions.sort(key=lambda m: (m.first, m.kind))
         writer: set[int] = set()  # mentions of the writer's own, in a text written for someone else
         if self.rules.proxy_persons:
+            if self.rules.proxy_bare:
+                cues = self._bare_persons(cues, mentions, words, clause)
             cues, patients = self._proxy(cues, mentions, tokens, lower)
+            if not patients:
+                cues = self._told_on(cues, mentions, words, clause)
             if patients:
                 writer = self._writers_own(mentions, words, clause)
         negated, listed = self._negation_scopes(mentions, cues, clause, words, tokens)
@@ -344,9 +355,7 @@ class TextReader:
                 persons.add(person)
             elif _phrase_at(words, end, rules.proxy_after):
                 if own is None:  # a note about "pt" names the patient so: "wife has rosacea" is hers
-                    own = self._writes_of_self(mentions, words) or any(
-                        _phrase_at(words, i, rules.proxy_notes) for i in range(len(words))
-                    )
+                    own = self._writes_of_self(mentions, words) or self._names_patient(words)
                 if not own:
                     persons.add(person)
         if not persons and not dropped:
@@ -362,6 +371,52 @@ class TextReader:
                     continue
             out.append((start, end, hits))
         return out, patients
+
+    def _bare_persons(
+        self, cues: list[tuple[int, int, Any]], mentions: list[Mention], words: list[str], clause: list[int]
+    ) -> list[tuple[int, int, Any]]:
+        """The cues with an other-person one for each person named bare and followed by one of
+        ``proxy.bare`` ("husband currently has shingles", "Mum had melanoma"), where the writer
+        speaks of their own skin or the text names the patient as ``proxy.notes`` does: there a
+        bare "husband" is not the patient. A person after any other word ("my", "her", "the") is
+        left to the cues that name them."""
+        persons = self.rules.proxy_persons
+        covered = {k for start, end, _ in cues for k in range(start, end)}
+        found = [
+            i
+            for i, w in enumerate(words)
+            if w in persons
+            and i not in covered
+            and (i == 0 or clause[i] != clause[i - 1] or words[i - 1] in _BARE_BEFORE)
+            and _phrase_at(words, i + 1, self.rules.proxy_bare)
+        ]
+        if not found or not (self._writes_of_self(mentions, words) or self._names_patient(words)):
+            return cues
+        added = [(i, i + 1, _OTHER_CUE) for i in found]
+        return sorted(cues + added, key=lambda c: c[0])
+
+    def _told_on(
+        self, cues: list[tuple[int, int, Any]], mentions: list[Mention], words: list[str], clause: list[int]
+    ) -> list[tuple[int, int, Any]]:
+        """The cues with an other-person one for each "she" or "he" starting a clause after
+        another person's cue, where the writer speaks of their own skin and no note names the
+        patient ("pt"): a writer is never "she", so the story goes on about that person ("My
+        partner is pregnant ... She's had a rash on her belly"). Not where the pronoun reports
+        ("she says it has grown")."""
+        others = [start for start, _, hits in cues if ("other_person", "before") in hits]
+        if not others:
+            return cues
+        covered = {k for start, end, _ in cues for k in range(start, end)}
+        added = []
+        for i, w in enumerate(words):
+            if w not in _SUBJECTS or i == 0 or clause[i] == clause[i - 1] or i in covered:
+                continue
+            if others[0] > i or _phrase_at(words, i + 1, self.rules.reporters):
+                continue
+            added.append((i, i + 1, _OTHER_CUE))
+        if not added or not self._writes_of_self(mentions, words) or self._names_patient(words):
+            return cues
+        return sorted(cues + added, key=lambda c: c[0])
 
     def _writers_own(self, mentions: list[Mention], words: list[str], clause: list[int]) -> set[int]:
         """In a text written for someone else, the mentions the writer states of themselves: after
@@ -443,6 +498,10 @@ class TextReader:
             if m.kind == "body_site" and not first_person.isdisjoint(words[max(m.first - 2, 0) : m.first + 1]):
                 return True
         return any(self._own_at(words, i) for i in range(len(words)))
+
+    def _names_patient(self, words: list[str]) -> bool:
+        """Whether the text is a note naming the patient as one of ``proxy.notes`` ("pt")."""
+        return any(_phrase_at(words, i, self.rules.proxy_notes) for i in range(len(words)))
 
     def _own_at(self, words: list[str], i: int) -> bool:
         """Whether one of ``proxy.own`` starts at word ``i`` and is not a report ("I have noticed")."""
@@ -990,8 +1049,8 @@ class TextReader:
                     # "not pregnant": false; "not post-menopausal": nothing known
                     return _with(m, NEGATED, {"true": "false", "false": ""}.get(m.value, m.value))
                 return _with(m, cue_type)
-        if m.kind == "medication" and "treatment_past" in types:
-            return _with(m, HISTORICAL)  # "was on isotretinoin last year"
+        if m.kind == "medication" and ("treatment_past" in types or "course_done" in types):
+            return _with(m, HISTORICAL)  # "was on isotretinoin last year", "did accutane in 2019"
         return m
 
     def _treatment(self, m: Mention, kinds: list[tuple[int, str]], types: set[str]) -> Mention:
@@ -1053,7 +1112,7 @@ class TextReader:
             if first_person is not None:
                 return first_person[target] == first_person[cue_end]
             return not any(w in self.rules.first_person for w in words[cue_end:target])
-        if cue_type in ("treatment_done", "request"):
+        if cue_type in ("treatment_done", "request", "course_done"):
             return target - cue_end <= self.rules.windows.treatment_done_reach
         return True
 
@@ -1141,6 +1200,8 @@ class _Dates:
         if hits is None:
             hits = self._hits[first, last] = []
             for hit in _AGO.finditer(self.lower, self.tokens.starts[first], self.tokens.ends[last]):
+                if _STARTED.search(self.lower, max(0, hit.start() - 40), hit.start()) is not None:
+                    continue  # "I'm on accutane, started 2 years ago": when it began, not ended
                 if hit.group(1) is None:
                     months = 1e9  # "long time ago", "years ago"
                 else:

@@ -25,9 +25,10 @@ KINDS = ("concern", "finding", "body_site", "condition", "medication", "treatmen
 CUE_TYPES = ("negation", "hypothetical", "historical", "other_person", "treatment_done")
 # Cues of treatments and medicines only: asked for or booked (outweighing treatment_done when
 # nearer), and long past ("had botox last year": history, not a recent procedure).
-OPTIONAL_CUE_TYPES = ("request", "treatment_past")
+# A medicine's course told as finished ("did accutane in 2019"): past, for medicines only.
+OPTIONAL_CUE_TYPES = ("request", "treatment_past", "course_done")
 DIRECTIONS = ("before", "after")
-PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes")
+PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes", "bare")
 _UNLESS_KEYS = ("not_with", "not_after")
 CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done", *_UNLESS_KEYS)
 RECENT_USE_KEYS = ("code", "within_months", "from")
@@ -75,6 +76,7 @@ OPTIONAL_KEYS = (
     "complication_concern",
     "request",
     "treatment_past",
+    "course_done",
     "answers",
     "pseudo_cues",
     "uneventful",
@@ -157,6 +159,7 @@ class TextRules:
     proxy_own: frozenset[tuple[str, ...]] = frozenset()  # the writer speaks of their own skin ("for myself")
     reporters: frozenset[tuple[str, ...]] = frozenset()
     proxy_notes: frozenset[tuple[str, ...]] = frozenset()  # a note that names the patient otherwise ("pt")
+    proxy_bare: frozenset[tuple[str, ...]] = frozenset()  # after a person named bare: another's ("husband has")
     needs_context: tuple[ContextEntry, ...] = ()
     recent_use: tuple[tuple[str, float, frozenset[str]], ...] = ()  # (medication code, months, codes in the past)
     # (concerns, findings part of their own picture, findings that make them more than that)
@@ -421,6 +424,7 @@ class _Parser:
             proxy_own=proxy[1][2] if proxy else frozenset(),
             reporters=proxy[1][3] if proxy else frozenset(),
             proxy_notes=proxy[1][4] if proxy else frozenset(),
+            proxy_bare=proxy[1][5] if proxy else frozenset(),
             needs_context=tuple(needs_context),
             recent_use=tuple(recent_use),
             own_findings=tuple(own_findings),
