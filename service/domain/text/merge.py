@@ -346,6 +346,14 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         if not draft.code and reader.rules.complication_concern and after_findings & set(draft.findings):
             if set(draft.findings) - after_findings:
                 draft.code = reader.rules.complication_concern
+        # A problem told only in words with a spot's warning signs ("a new one on my leg, weird
+        # shape, 8 mm"): an undiagnosed spot, so the checklists for a spot apply (the safer answer).
+        if (
+            not draft.code
+            and reader.rules.lesion_concern
+            and not reader.rules.lesion_findings.isdisjoint(draft.findings)
+        ):
+            draft.code = reader.rules.lesion_concern
 
     # Facts that are no problem alone, told with no concern ("a tan on my legs"), are of the
     # concern a treatment asked for on their site is for; with more than one such treatment

@@ -112,7 +112,9 @@ class TextReader:
         # First-person words that start a new statement ("I'd like"), not those of a noun ("my moles").
         self._subjects = rules.first_person - _NOT_SUBJECTS
         vocabulary = frozenset(w for key in self._lexicon for w in key)
-        known = frozenset(singular(w) for w in known_words) | rules.list_words | rules.first_person
+        known = (
+            frozenset(singular(w) for w in known_words) | rules.list_words | rules.first_person | rules.foreign_words
+        )
         self._typos = TypoIndex(vocabulary, known)
         # Two-word phrases also match apart or reversed within a clause ("tongue is swelling",
         # "vision went blurry"), when both words carry meaning.
@@ -421,7 +423,8 @@ class TextReader:
     def _writers_own(self, mentions: list[Mention], words: list[str], clause: list[int]) -> set[int]:
         """In a text written for someone else, the mentions the writer states of themselves: after
         one of ``proxy.own`` in their clause with no third-person word between ("I have eczema
-        myself but he doesn't"; not "I have noticed he has a rash")."""
+        myself but he doesn't"; not "I have noticed he has a rash"), and a treatment followed by
+        one of ``proxy.own_after`` ("a facial for myself")."""
         third = _THIRD_PERSON | self.rules.proxy_persons
         # open[i]: an own phrase stands before word i in its clause, with no third-person word since
         # (one pass over the words, so a clause of thousands of mentions costs its length)
@@ -435,10 +438,23 @@ class TextReader:
                 state = False
             elif self._own_at(words, i):
                 state = True
+        own_after = self.rules.proxy_own_after
         return {
             k
             for k, m in enumerate(mentions)
-            if m.kind in ("concern", "finding", "condition", "medication") and m.assertion == PRESENT and open_[m.first]
+            if m.assertion == PRESENT
+            and (
+                (m.kind in ("concern", "finding", "condition", "medication") and open_[m.first])
+                # "a facial for myself": the treatment the writer asks for is theirs
+                or (
+                    m.kind == "treatment"
+                    and own_after
+                    and any(
+                        _phrase_at(words, i, own_after) and clause[i] == clause[m.last]
+                        for i in range(m.last + 1, min(m.last + 3, len(words)))
+                    )
+                )
+            )
         }
 
     def _sexes(self, lower: str, tokens: Tokens) -> list[Mention]:
@@ -1108,7 +1124,9 @@ class TextReader:
     ) -> bool:
         """Whether a cue ending at token ``cue_end`` reaches the mention starting at ``target``
         (``first_person``: the prefix counts of first-person words, when the caller has them)."""
-        if cue_type == "other_person":  # no first-person word between
+        if cue_type == "other_person":  # no first-person word between, nor starting the mention ("my neck")
+            if words[target] in self.rules.first_person:
+                return False
             if first_person is not None:
                 return first_person[target] == first_person[cue_end]
             return not any(w in self.rules.first_person for w in words[cue_end:target])

@@ -28,7 +28,7 @@ CUE_TYPES = ("negation", "hypothetical", "historical", "other_person", "treatmen
 # A medicine's course told as finished ("did accutane in 2019"): past, for medicines only.
 OPTIONAL_CUE_TYPES = ("request", "treatment_past", "course_done")
 DIRECTIONS = ("before", "after")
-PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes", "bare")
+PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes", "bare", "own_after")
 _UNLESS_KEYS = ("not_with", "not_after")
 CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done", *_UNLESS_KEYS)
 RECENT_USE_KEYS = ("code", "within_months", "from")
@@ -74,6 +74,7 @@ OPTIONAL_KEYS = (
     "sizes",
     "derive",
     "complication_concern",
+    "lesion_concern",
     "request",
     "treatment_past",
     "course_done",
@@ -89,6 +90,7 @@ OPTIONAL_KEYS = (
     "unspecified_treatments",
     "examined",
     "pair_breakers",
+    "foreign_words",
     "place_words",
     "organ_findings",
 )
@@ -137,6 +139,7 @@ class TextRules:
     sizes: tuple[tuple[str, float], ...] = ()  # (finding, minimum millimetres)
     derive: tuple[tuple[frozenset[str], str, frozenset[str]], ...] = ()  # (findings together, added, dropped)
     complication_concern: str = ""
+    lesion_concern: str = ""  # a problem told only in words with a spot's warning signs is this concern
     history_condition: Mapping[str, str] = field(default_factory=dict)  # concern in the past -> condition
     active_conditions: Mapping[str, str] = field(default_factory=dict)  # condition told on a site -> concern
     coded_kin: Mapping[str, str] = field(default_factory=dict)  # coded concern -> the text concern it reads
@@ -160,6 +163,7 @@ class TextRules:
     reporters: frozenset[tuple[str, ...]] = frozenset()
     proxy_notes: frozenset[tuple[str, ...]] = frozenset()  # a note that names the patient otherwise ("pt")
     proxy_bare: frozenset[tuple[str, ...]] = frozenset()  # after a person named bare: another's ("husband has")
+    proxy_own_after: frozenset[tuple[str, ...]] = frozenset()  # after a treatment: the writer's ("for myself")
     needs_context: tuple[ContextEntry, ...] = ()
     recent_use: tuple[tuple[str, float, frozenset[str]], ...] = ()  # (medication code, months, codes in the past)
     # (concerns, findings part of their own picture, findings that make them more than that)
@@ -171,6 +175,7 @@ class TextRules:
     place_between: frozenset[str] = frozenset()  # words between a place word and its part ("my", "the")
     organ_findings: frozenset[str] = frozenset()  # combinations of a part itself (a sore eye), not its skin
     pair_breakers: frozenset[str] = frozenset()  # a two-word phrase is never read apart across one
+    foreign_words: frozenset[str] = frozenset()  # words of other languages, never corrected as a typo
     # Sex for clinical use: patterns whose group 1 is a word of sex_words ("50m", "sex: m").
     sex_patterns: tuple[re.Pattern[str], ...] = ()
     sex_words: Mapping[str, str] = field(default_factory=dict)
@@ -379,6 +384,9 @@ class _Parser:
             "concern", data["complication_concern"], "complication_concern"
         ):
             complication = data["complication_concern"]
+        lesion = ""
+        if "lesion_concern" in data and self.code("concern", data["lesion_concern"], "lesion_concern"):
+            lesion = data["lesion_concern"]
         proxy = self.parse_proxy(data["proxy"]) if "proxy" in data else None
         needs_context = self.entries("needs_context", data, self.context_entry)
         recent_use = self.entries("recent_use", data, self.recent_entry)
@@ -386,6 +394,7 @@ class _Parser:
         unspecified = self.entries("unspecified_treatments", data, self.unspecified_entry)
         examined = self.phrases(data["examined"], "examined") if "examined" in data else []
         breakers = self.words("pair_breakers", data["pair_breakers"]) if "pair_breakers" in data else frozenset()
+        foreign = self.words("foreign_words", data["foreign_words"]) if "foreign_words" in data else frozenset()
         places = self.parse_places(data["place_words"]) if "place_words" in data else (frozenset(), frozenset())
         organs = self.codes("finding", data["organ_findings"], "organ_findings") if "organ_findings" in data else []
         windows = self.parse_windows(data["windows"]) if "windows" in data else None
@@ -406,6 +415,7 @@ class _Parser:
             sizes=tuple(sizes),
             derive=tuple(derive),
             complication_concern=complication,
+            lesion_concern=lesion,
             history_condition=history,
             active_conditions=active,
             coded_kin=kin,
@@ -425,12 +435,14 @@ class _Parser:
             reporters=proxy[1][3] if proxy else frozenset(),
             proxy_notes=proxy[1][4] if proxy else frozenset(),
             proxy_bare=proxy[1][5] if proxy else frozenset(),
+            proxy_own_after=proxy[1][6] if proxy else frozenset(),
             needs_context=tuple(needs_context),
             recent_use=tuple(recent_use),
             own_findings=tuple(own_findings),
             unspecified_treatments=tuple(unspecified),
             examined=frozenset(examined or ()),
             pair_breakers=breakers,
+            foreign_words=foreign,
             place_words=places[0],
             place_between=places[1],
             organ_findings=frozenset(organs or ()),
