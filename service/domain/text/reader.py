@@ -54,7 +54,8 @@ _ANSWERED = frozenset({"finding", "condition", "medication", "patient_fact", "ve
 _YEAR = re.compile(r"\b(?:in|during|around|summer|winter|spring|autumn|fall|early|late|mid)\s+((?:19|20)\d\d)\b")
 _DATED_CUE = (("dated", "after"),)  # "a tick bite in 2021": the year follows what it dates
 _OTHER_CUE = (("other_person", "before"),)  # a person named bare ("husband has shingles")
-_SUBJECTS = frozenset({"she", "he", "sh", "hes"})  # a clause about someone else
+_SUBJECTS = frozenset({"she", "he", "sh", "hes", "her", "his"})  # a clause about someone else
+_STATES = frozenset({"age_years", "pregnant", "breastfeeding"})  # patient facts a writer tells of themselves
 # the words a bare person may follow: none (a new sentence or label), or a list's joint
 _BARE_BEFORE = frozenset({"and", "fyi", "also", "but", "plus", "while", "whereas"})
 # A year that dates a start, a birth or a duration, not the thing itself ("since summer 2024",
@@ -242,6 +243,8 @@ class TextReader:
         if combined and self.rules.idioms:  # an idiom's words make no combination ("dull and grey")
             idiom = {k for m in mentions if m.kind == "none" for k in range(m.first, m.last + 1)}
             combined = [c for c in combined if idiom.isdisjoint(c[1])]
+        if combined:
+            mentions = _one_sense(mentions, combined, words)
         mentions = [m for m in mentions if not _inside_combination(m, combined)] + [c for c, _, _ in combined]
         lower = tokens.lower
         if has_digit(lower):  # sizes and ages need a number
@@ -424,7 +427,8 @@ class TextReader:
         """In a text written for someone else, the mentions the writer states of themselves: after
         one of ``proxy.own`` in their clause with no third-person word between ("I have eczema
         myself but he doesn't"; not "I have noticed he has a rash"), and a treatment followed by
-        one of ``proxy.own_after`` ("a facial for myself")."""
+        one of ``proxy.own_after`` ("a facial for myself"), and an age, pregnancy or breastfeeding
+        told as "I'm" ("I'm 5 months pregnant")."""
         third = _THIRD_PERSON | self.rules.proxy_persons
         # open[i]: an own phrase stands before word i in its clause, with no third-person word since
         # (one pass over the words, so a clause of thousands of mentions costs its length)
@@ -444,7 +448,12 @@ class TextReader:
             for k, m in enumerate(mentions)
             if m.assertion == PRESENT
             and (
-                (m.kind in ("concern", "finding", "condition", "medication") and open_[m.first])
+                (
+                    m.kind in ("concern", "finding", "condition", "medication")
+                    and (open_[m.first] or self._own_at(words, m.first))  # "I get cold sores" as one phrase
+                )
+                # "I'm 5 months pregnant", "I'm 45": the writer's own state, not the patient's
+                or (m.kind == "patient_fact" and m.code in _STATES and _said_as_mine(words, clause, m.first, third))
                 # "a facial for myself": the treatment the writer asks for is theirs
                 or (
                     m.kind == "treatment"
@@ -512,6 +521,13 @@ class TextReader:
         first_person = self.rules.first_person
         for m in mentions:  # "my back", "my dry cheeks"
             if m.kind == "body_site" and not first_person.isdisjoint(words[max(m.first - 2, 0) : m.first + 1]):
+                return True
+            # their own age ("I'm 29", "I am 29"): the writer tells of themselves
+            if (
+                m.kind == "patient_fact"
+                and m.code == "age_years"
+                and (words[m.first - 1 : m.first] == ["im"] or words[max(m.first - 2, 0) : m.first] == ["i", "am"])
+            ):
                 return True
         return any(self._own_at(words, i) for i in range(len(words)))
 
@@ -687,7 +703,13 @@ class TextReader:
                     if m.first - end > reach or not self._subjects.isdisjoint(gap):
                         break  # too far, or past a new subject ("never tan, I'd like IPL")
                     if gap and _COMMA.search(tokens.lower, tokens.ends[end - 1], m.start):
-                        break  # past a comma after other words ("it hasn't changed, want botox")
+                        # past a comma after other words ("it hasn't changed, want botox"), unless
+                        # one unread item starts a list that goes on "X or Y" ("none raised,
+                        # itchy or bleeding"): the list is negated, as a list past a comma is
+                        if not self._list_goes_on(gap, mentions, k, clause, words):
+                            break
+                        listed.add(k)
+                        past_comma = True
                 elif not all(w in self.rules.list_words for w in gap):
                     break
                 elif past_comma or _COMMA.search(tokens.lower, tokens.ends[previous_end - 1], m.start):
@@ -698,6 +720,23 @@ class TextReader:
                 out.add(k)
                 previous_end = max(previous_end, m.last + 1)
         return out, listed - direct
+
+    def _list_goes_on(
+        self, gap: list[str], mentions: list[Mention], k: int, clause: list[int], words: list[str]
+    ) -> bool:
+        """Whether mention ``k``, after one unread word and a comma from a negation, is the
+        second item of a list that goes on to a third with "or" or "nor" ("none raised, itchy or
+        bleeding")."""
+        if len([w for w in gap if w not in self.rules.list_words]) != 1 or k + 1 >= len(mentions):
+            return False
+        m, following = mentions[k], mentions[k + 1]
+        between = words[m.last + 1 : following.first]
+        return (
+            clause[following.first] == clause[m.first]
+            and 0 < len(between) <= 2
+            and all(w in self.rules.list_words for w in between)
+            and not {"or", "nor"}.isdisjoint(between)
+        )
 
     def _doubted_supervision(
         self, out: list[Mention], cues: list[tuple[int, int, Any]], cue_starts: list[int], clause: list[int]
@@ -1135,6 +1174,17 @@ class TextReader:
         return True
 
 
+def _said_as_mine(words: list[str], clause: list[int], first: int, third: frozenset[str]) -> bool:
+    """Whether "I'm" or "I am" stands at most three words before word ``first`` in its clause,
+    with no third-person word between ("I'm 5 months pregnant"; not "I'm sure she is pregnant")."""
+    for j in range(first - 1, max(first - 5, -1), -1):
+        if clause[j] != clause[first] or words[j] in third:
+            return False
+        if words[j] == "im" or (words[j] == "am" and j > 0 and words[j - 1] == "i"):
+            return True
+    return False
+
+
 def _prefix_counts(words: list[str], members: frozenset[str]) -> list[int]:
     """counts[i]: how many of words[:i] are in ``members``."""
     counts = [0]
@@ -1267,6 +1317,26 @@ def _asked_again(mentions: list[Mention], asserted: list[Mention]) -> list[Menti
 def _with(m: Mention, assertion: str, value: str | None = None) -> Mention:
     """The mention with another assertion (dataclasses.replace costs several times more)."""
     return Mention(m.kind, m.code, m.start, m.end, assertion, m.value if value is None else value, m.first, m.last)
+
+
+def _one_sense(
+    mentions: list[Mention], combined: list[tuple[Mention, frozenset[int], str]], words: list[str]
+) -> list[Mention]:
+    """A word a concern's combination gives another sense has that sense in the whole text (one
+    sense per discourse): "cellulitis on my thighs, the orange-peel dimply kind ... massage
+    helps with cellulitis" is cellulite both times, not an infection the second."""
+    senses = {
+        (m.code, words[m.first])
+        for c, matched, kind in combined
+        if kind == "concern"
+        for m in mentions
+        if m.kind == "concern" and m.first == m.last and m.first in matched and m.code != c.code
+    }
+    if not senses:
+        return mentions
+    return [
+        m for m in mentions if not (m.kind == "concern" and m.first == m.last and (m.code, words[m.first]) in senses)
+    ]
 
 
 def _inside_combination(m: Mention, combined: list[tuple[Mention, frozenset[int], str]]) -> bool:
