@@ -269,7 +269,10 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                     # back"), is on the whole body: the widespread reading is the safer one.
                     if m.code not in target.sites:  # each site once: a site said a thousand times is one
                         target.sites.append(m.code)
-                    widespread = WHOLE_BODY in target.sites or len(target.sites) >= _WIDESPREAD_SITES
+                    # the parts of the face are one region ("eyelids, round her mouth and cheeks")
+                    face = reader.rules.face_sites
+                    regions = {"face" if s in face else s for s in target.sites}
+                    widespread = WHOLE_BODY in target.sites or len(regions) >= _WIDESPREAD_SITES
                     target.body_site = WHOLE_BODY if widespread else target.sites[0]
                     used.add(k)
             elif m.kind == "finding" and m.assertion == NEGATED:

@@ -53,6 +53,8 @@ _ANSWERED = frozenset({"finding", "condition", "medication", "patient_fact", "ve
 # duration, not a date in the past.
 _YEAR = re.compile(r"\b(?:in|during|around|summer|winter|spring|autumn|fall|early|late|mid)\s+((?:19|20)\d\d)\b")
 _DATED_CUE = (("dated", "after"),)  # "a tick bite in 2021": the year follows what it dates
+_THEN_CUE = (("historical", "after"),)  # "acne when I was 19": the age dates what it follows
+_AGE_THEN = re.compile(r"\bwhen (?:i|he|she|they) (?:was|were) (?:about |around |like |only |just )?\d{1,2}\b")
 _OTHER_CUE = (("other_person", "before"),)  # a person named bare ("husband has shingles")
 _SUBJECTS = frozenset({"she", "he", "sh", "hes", "her", "his"})  # a clause about someone else
 _STATES = frozenset({"age_years", "pregnant", "breastfeeding"})  # patient facts a writer tells of themselves
@@ -257,6 +259,8 @@ class TextReader:
         cues = [c for c in cues if not any(k in covered for k in range(c[0], c[1]))]
         if has_digit(lower) and ("19" in lower or "20" in lower):  # a year is 19xx or 20xx
             cues = self._year_cues(cues, tokens, lower)
+        if " was " in lower and has_digit(lower):  # "acne when I was 19"
+            cues = _age_then_cues(cues, tokens, lower)
         unique: dict[tuple[str, str, int, int], Mention] = {}
         for m in mentions:
             if m.kind not in ("none", "_span"):
@@ -1111,10 +1115,16 @@ class TextReader:
     def _treatment(self, m: Mention, kinds: list[tuple[int, str]], types: set[str]) -> Mention:
         """A treatment is asked for (even hypothetically), refused, done (the finding it leaves,
         ``after_treatment``: "had filler 2 days ago"), in the past ("had botox last year": history,
-        no finding), or another person's ("my sister had filler"). The nearest of a request cue
+        no finding), or another person's, asked for or had ("my sister had filler", "my friend
+        wants a facial too"). The nearest of a request cue
         and a treatment_done or historical cue decides between asking and having had it."""
         if "negation" in types:
             return _with(m, NEGATED)
+        if "other_person" in types:
+            # another person's, asked for or had ("my maid of honour also wants a facial", "my
+            # sister had filler"); one the text is written for is the patient (proxy), and a
+            # first-person word ends the cue's reach ("my husband wants me to get botox")
+            return _with(m, OTHER_PERSON)
         done = _nearest_cue(kinds, "treatment_done")
         past = min(
             (d for d in (_nearest_cue(kinds, t) for t in ("historical", "treatment_past", "dated")) if d >= 0),
@@ -1122,13 +1132,9 @@ class TextReader:
         )
         request = _nearest_cue(kinds, "request")
         if done < 0 and past < 0:
-            if "other_person" in types and request < 0:
-                return _with(m, OTHER_PERSON)  # "my husband had a reaction to an antibiotic"
             return m  # asking about a treatment, even hypothetically, is a request
         if request >= 0 and (done < 0 or request <= done) and (past < 0 or request <= past):
             return m  # "wants to start laser this week", "my filler appointment is on friday"
-        if "other_person" in types:
-            return _with(m, OTHER_PERSON)
         finding = self.rules.after_treatment.get(m.code)
         if past < 0 and finding is not None:
             value = UNEVENTFUL if "uneventful" in types else ""  # "botox 3 weeks ago, went fine"
@@ -1172,6 +1178,19 @@ class TextReader:
         if cue_type in ("treatment_done", "request", "course_done"):
             return target - cue_end <= self.rules.windows.treatment_done_reach
         return True
+
+
+def _age_then_cues(cues: list[tuple[int, int, Any]], tokens: Tokens, lower: str) -> list[tuple[int, int, Any]]:
+    """The cues with a historical one (after what it dates) for each age told as then ("acne
+    when I was 19", "when she was about 12"): what it follows was in the past."""
+    starts = [c[0] for c in cues]
+    added = []
+    for hit in _AGE_THEN.finditer(lower):
+        first, last = token_at(tokens, hit.start()), token_at(tokens, hit.end() - 1)
+        j = bisect.bisect_right(starts, last)
+        if last >= first and not (j > 0 and cues[j - 1][1] > first):
+            added.append((first, last + 1, _THEN_CUE))
+    return sorted(cues + added, key=lambda c: c[0]) if added else cues
 
 
 def _said_as_mine(words: list[str], clause: list[int], first: int, third: frozenset[str]) -> bool:

@@ -67,6 +67,7 @@ OPTIONAL_KEYS = (
     "lesion_concerns",
     "lasting",
     "sited_by_name",
+    "face_sites",
     "comma_alarms",
     "context_findings",
     "treatment_concerns",
@@ -150,6 +151,7 @@ class TextRules:
     lesion_concerns: frozenset[str] = frozenset()
     lasting: frozenset[str] = frozenset()  # concerns a historical cue dates the start of, still there
     sited_by_name: frozenset[str] = frozenset()  # treatments whose name says where (a facial): no concern's site
+    face_sites: frozenset[str] = frozenset()  # body sites of the face: several of them are one region
     comma_alarms: frozenset[str] = frozenset()  # findings a negation list run on past a comma does not negate
     context_findings: frozenset[str] = frozenset()  # no problem alone: a tan, a treatment had
     treatment_concerns: Mapping[str, str] = field(default_factory=dict)  # treatment -> the concern it is for
@@ -371,6 +373,7 @@ class _Parser:
         )
         lasting = self.codes("concern", data["lasting"], "lasting") if "lasting" in data else []
         sited = self.codes("treatment", data["sited_by_name"], "sited_by_name") if "sited_by_name" in data else []
+        face = self.codes("body_site", data["face_sites"], "face_sites") if "face_sites" in data else []
         alarms = self.codes("finding", data["comma_alarms"], "comma_alarms") if "comma_alarms" in data else []
         context_findings = (
             self.codes("finding", data["context_findings"], "context_findings") if "context_findings" in data else []
@@ -425,6 +428,7 @@ class _Parser:
             lesion_concerns=frozenset(lesion_concerns or ()),
             lasting=frozenset(lasting or ()),
             sited_by_name=frozenset(sited or ()),
+            face_sites=frozenset(face or ()),
             comma_alarms=frozenset(alarms or ()),
             context_findings=frozenset(context_findings or ()),
             treatment_concerns=treatment_concerns,
