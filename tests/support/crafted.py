@@ -70,6 +70,12 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "negation-then-a-comma-list": (_cut("no " + "fever, " * 330), _cut("not itchy, " + "tongue swelling, " * 120)),
     # a long list of sites before a treatment's name: the chain of sites listed with it
     "sites-listed-before-a-treatment": (_cut("arm and " * 240 + "massage"), _cut("hand and " * 220 + "facial")),
+    # concern combinations starting at every word, beside persons named bare and pronouns after
+    # them: each combination against the mentions, each pronoun against the persons before it
+    "combinations-persons-and-pronouns": (
+        _cut(("cyst " * 20 + "pit scar ") * 30),
+        _cut("husband has a rash. she " * 200),
+    ),
 }
 
 _AFTER = ("after_filler", "after_botulinum_toxin", "after_peel", "after_microneedling", "after_energy_device")

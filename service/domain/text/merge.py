@@ -351,12 +351,12 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
                 draft.code = reader.rules.complication_concern
         # A problem told only in words with a spot's warning signs ("a new one on my leg, weird
         # shape, 8 mm"): an undiagnosed spot, so the checklists for a spot apply (the safer answer).
-        if (
-            not draft.code
-            and reader.rules.lesion_concern
-            and not reader.rules.lesion_findings.isdisjoint(draft.findings)
-        ):
-            draft.code = reader.rules.lesion_concern
+        # Two of its features, or one with a word of a problem ("spot", "lump"): "my chin has got
+        # bigger" or "the hair has grown thicker" is no spot.
+        lesion = reader.rules.lesion_concern
+        features = len(reader.rules.lesion_findings.intersection(draft.findings))
+        if not draft.code and lesion and (features >= 2 or (features and draft.problem)):
+            draft.code = lesion
 
     # Facts that are no problem alone, told with no concern ("a tan on my legs"), are of the
     # concern a treatment asked for on their site is for; with more than one such treatment
@@ -391,7 +391,9 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         if not (d.denied and d.code in rules.lesion_concerns):
             return False
         if not sure:
-            told = " ".join([intake.free_text, *(c.text for c in intake.concerns)])
+            texts = [t for t in (intake.free_text, *(c.text for c in intake.concerns)) if t]
+            # one text is the one just read: its words are the reader's already
+            told = texts[0] if len(texts) == 1 else " ".join(texts)
             sure.append(not _UNSURE.search(told) and "skin_cancer_history" not in conditions)
             # checked by a doctor and fine: diagnosed, on whatever site ("moles on my legs my
             # dermatologist checked in March, none has changed")

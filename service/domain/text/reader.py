@@ -57,6 +57,7 @@ _THEN_CUE = (("historical", "after"),)  # "acne when I was 19": the age dates wh
 _AGE_THEN = re.compile(r"\bwhen (?:i|he|she|they) (?:was|were) (?:about |around |like |only |just )?\d{1,2}\b")
 _OTHER_CUE = (("other_person", "before"),)  # a person named bare ("husband has shingles")
 _SUBJECTS = frozenset({"she", "he", "sh", "hes", "her", "his"})  # a clause about someone else
+_RESTART = frozenset({"again", "restarted", "restarting", "resumed", "restart"})
 _STATES = frozenset({"age_years", "pregnant", "breastfeeding"})  # patient facts a writer tells of themselves
 # the words a bare person may follow: none (a new sentence or label), or a list's joint
 _BARE_BEFORE = frozenset({"and", "fyi", "also", "but", "plus", "while", "whereas"})
@@ -154,10 +155,13 @@ class TextReader:
             if finding not in self._contexts:
                 self._contexts[finding] = (bound, findings, _by_first_word(phrases), _by_first_word(done))
                 self._other_senses[finding] = (not_with, not_after)
-        self._combination_firsts = [
-            tuple(frozenset(key[0] for key in group if key) for group in groups)
-            for _, _, _, groups in rules.combinations
-        ]
+        # the first words of each combination's groups, by word: (combination, group) pairs
+        self._combination_groups = [len(groups) for _, _, _, groups in rules.combinations]
+        self._combination_firsts: dict[str, list[tuple[int, int]]] = {}
+        for c, (_, _, _, groups) in enumerate(rules.combinations):
+            for g, group in enumerate(groups):
+                for first in {key[0] for key in group if key}:
+                    self._combination_firsts.setdefault(first, []).append((c, g))
 
     def _phrase(self, text: str) -> tuple[str, ...]:
         return tuple(normalize_word(w, self.rules.spelling) for w in WORD.findall(text.lower()))
@@ -245,8 +249,6 @@ class TextReader:
         if combined and self.rules.idioms:  # an idiom's words make no combination ("dull and grey")
             idiom = {k for m in mentions if m.kind == "none" for k in range(m.first, m.last + 1)}
             combined = [c for c in combined if idiom.isdisjoint(c[1])]
-        if combined:
-            mentions = _one_sense(mentions, combined, words)
         mentions = [m for m in mentions if not _inside_combination(m, combined)] + [c for c, _, _ in combined]
         lower = tokens.lower
         if has_digit(lower):  # sizes and ages need a number
@@ -268,6 +270,10 @@ class TextReader:
         mentions = list(unique.values())
         mentions.sort(key=lambda m: (m.first, m.kind))
         writer: set[int] = set()  # mentions of the writer's own, in a text written for someone else
+        if any(h[0] == "course_done" for _, _, hits in cues for h in hits) and _restarted(words):
+            # "took roaccutane in 2019, started it again 2 months ago": the course is not over
+            cues = [(a, b, tuple(h for h in hits if h[0] != "course_done")) for a, b, hits in cues]
+            cues = [c for c in cues if c[2]]
         if self.rules.proxy_persons:
             if self.rules.proxy_bare:
                 cues = self._bare_persons(cues, mentions, words, clause)
@@ -362,7 +368,9 @@ class TextReader:
                 continue
             if _phrase_before(words, start, rules.proxy_before) or self._age_follows(end, tokens, lower):
                 persons.add(person)
-            elif _phrase_at(words, end, rules.proxy_after):
+            elif _phrase_at(words, end, rules.proxy_after) and not any(
+                w in rules.first_person for w in words[end : end + 3]
+            ):  # "my husband has booked me in" is about the writer
                 if own is None:  # a note about "pt" names the patient so: "wife has rosacea" is hers
                     own = self._writes_of_self(mentions, words) or self._names_patient(words)
                 if not own:
@@ -399,7 +407,7 @@ class TextReader:
             and (i == 0 or clause[i] != clause[i - 1] or words[i - 1] in _BARE_BEFORE)
             and _phrase_at(words, i + 1, self.rules.proxy_bare)
         ]
-        if not found or not (self._writes_of_self(mentions, words) or self._names_patient(words)):
+        if not found or not (self._speaks_of_own_skin(mentions, words) or self._names_patient(words)):
             return cues
         added = [(i, i + 1, _OTHER_CUE) for i in found]
         return sorted(cues + added, key=lambda c: c[0])
@@ -423,7 +431,7 @@ class TextReader:
             if others[0] > i or _phrase_at(words, i + 1, self.rules.reporters):
                 continue
             added.append((i, i + 1, _OTHER_CUE))
-        if not added or not self._writes_of_self(mentions, words) or self._names_patient(words):
+        if not added or not self._speaks_of_own_skin(mentions, words) or self._names_patient(words):
             return cues
         return sorted(cues + added, key=lambda c: c[0])
 
@@ -444,7 +452,7 @@ class TextReader:
             open_[i] = state
             if w in third:
                 state = False
-            elif self._own_at(words, i):
+            elif self._own_at(words, i, told=True):
                 state = True
         own_after = self.rules.proxy_own_after
         return {
@@ -454,7 +462,7 @@ class TextReader:
             and (
                 (
                     m.kind in ("concern", "finding", "condition", "medication")
-                    and (open_[m.first] or self._own_at(words, m.first))  # "I get cold sores" as one phrase
+                    and (open_[m.first] or self._own_at(words, m.first, told=True))  # "I get cold sores" as one phrase
                 )
                 # "I'm 5 months pregnant", "I'm 45": the writer's own state, not the patient's
                 or (m.kind == "patient_fact" and m.code in _STATES and _said_as_mine(words, clause, m.first, third))
@@ -527,21 +535,37 @@ class TextReader:
             if m.kind == "body_site" and not first_person.isdisjoint(words[max(m.first - 2, 0) : m.first + 1]):
                 return True
             # their own age ("I'm 29", "I am 29"): the writer tells of themselves
-            if (
-                m.kind == "patient_fact"
-                and m.code == "age_years"
-                and (words[m.first - 1 : m.first] == ["im"] or words[max(m.first - 2, 0) : m.first] == ["i", "am"])
-            ):
+            if m.kind == "patient_fact" and m.code == "age_years" and _age_as_mine(words, m.first):
                 return True
         return any(self._own_at(words, i) for i in range(len(words)))
+
+    def _speaks_of_own_skin(self, mentions: list[Mention], words: list[str]) -> bool:
+        """Whether the writer tells of their own skin or self, which a question to the clinic
+        ("can I bring him in?", "should I take her to A&E?") does not: a body site of theirs
+        ("my back"), their own age ("I'm 45"), or one of ``proxy.own`` that starts with a
+        first-person word followed within three words by a concern, finding or condition ("I
+        have no rash", "I get cold sores")."""
+        first_person = self.rules.first_person
+        own = [p for p in self.rules.proxy_own if p[0] in first_person]
+        for m in mentions:
+            if m.kind == "body_site" and not first_person.isdisjoint(words[max(m.first - 2, 0) : m.first + 1]):
+                return True
+            if m.kind == "patient_fact" and m.code == "age_years" and _age_as_mine(words, m.first):
+                return True
+            if m.kind in ("concern", "finding", "condition") and any(
+                tuple(words[j : j + len(p)]) == p for j in range(max(m.first - 3, 0), m.first + 1) for p in own
+            ):
+                return True
+        return False
 
     def _names_patient(self, words: list[str]) -> bool:
         """Whether the text is a note naming the patient as one of ``proxy.notes`` ("pt")."""
         return any(_phrase_at(words, i, self.rules.proxy_notes) for i in range(len(words)))
 
-    def _own_at(self, words: list[str], i: int) -> bool:
-        """Whether one of ``proxy.own`` starts at word ``i`` and is not a report ("I have noticed")."""
-        for p in self.rules.proxy_own:
+    def _own_at(self, words: list[str], i: int, told: bool = False) -> bool:
+        """Whether one of ``proxy.own`` (and, ``told``, of ``proxy.own_told``) starts at word
+        ``i`` and is not a report ("I have noticed")."""
+        for p in (*self.rules.proxy_own, *self.rules.proxy_own_told) if told else self.rules.proxy_own:
             if tuple(words[i : i + len(p)]) == p:
                 return not _phrase_at(words, i + len(p), self.rules.reporters)
         return False
@@ -729,11 +753,16 @@ class TextReader:
         self, gap: list[str], mentions: list[Mention], k: int, clause: list[int], words: list[str]
     ) -> bool:
         """Whether mention ``k``, after one unread word and a comma from a negation, is the
-        second item of a list that goes on to a third with "or" or "nor" ("none raised, itchy or
-        bleeding")."""
+        second item of a list of a spot's features that goes on to a third with "or" or "nor"
+        ("none raised, itchy or bleeding")."""
         if len([w for w in gap if w not in self.rules.list_words]) != 1 or k + 1 >= len(mentions):
             return False
         m, following = mentions[k], mentions[k + 1]
+        # a spot's features only, never an alarm, and never after a complete answer ("none known,
+        # blistering or peeling skin")
+        lesion = self.rules.lesion_findings | {"lesion_bleeding"}
+        if m.code not in lesion or following.code not in lesion or gap[-1:] == ["known"]:
+            return False
         between = words[m.last + 1 : following.first]
         return (
             clause[following.first] == clause[m.first]
@@ -852,10 +881,13 @@ class TextReader:
         if not self.rules.combinations:
             return []
         # Only combinations each of whose groups can start somewhere in this text are looked for.
-        present = set(words)
-        wanted = {
-            c for c, firsts in enumerate(self._combination_firsts) if all(not f.isdisjoint(present) for f in firsts)
-        }
+        starting: dict[int, set[int]] = {}  # combination -> its groups some word of the text starts
+        firsts = self._combination_firsts
+        for w in set(words):
+            for c, g in firsts.get(w, ()):
+                starting.setdefault(c, set()).add(g)
+        sizes = self._combination_groups
+        wanted = {c for c, groups in starting.items() if len(groups) == sizes[c]}
         if not wanted:
             return []
         found: dict[int, list[list[tuple[int, int]]]] = {}
@@ -1193,6 +1225,18 @@ def _age_then_cues(cues: list[tuple[int, int, Any]], tokens: Tokens, lower: str)
     return sorted(cues + added, key=lambda c: c[0]) if added else cues
 
 
+def _age_as_mine(words: list[str], first: int) -> bool:
+    """Whether the age at word ``first`` is told as the writer's ("I'm 29", "I am 29")."""
+    return words[first - 1 : first] == ["im"] or words[max(first - 2, 0) : first] == ["i", "am"]
+
+
+def _restarted(words: list[str]) -> bool:
+    """Whether the text tells a medicine taken again ("started it again", "back on it")."""
+    return not _RESTART.isdisjoint(words) or any(
+        w == "back" and i + 1 < len(words) and words[i + 1] == "on" for i, w in enumerate(words)
+    )
+
+
 def _said_as_mine(words: list[str], clause: list[int], first: int, third: frozenset[str]) -> bool:
     """Whether "I'm" or "I am" stands at most three words before word ``first`` in its clause,
     with no third-person word between ("I'm 5 months pregnant"; not "I'm sure she is pregnant")."""
@@ -1336,26 +1380,6 @@ def _asked_again(mentions: list[Mention], asserted: list[Mention]) -> list[Menti
 def _with(m: Mention, assertion: str, value: str | None = None) -> Mention:
     """The mention with another assertion (dataclasses.replace costs several times more)."""
     return Mention(m.kind, m.code, m.start, m.end, assertion, m.value if value is None else value, m.first, m.last)
-
-
-def _one_sense(
-    mentions: list[Mention], combined: list[tuple[Mention, frozenset[int], str]], words: list[str]
-) -> list[Mention]:
-    """A word a concern's combination gives another sense has that sense in the whole text (one
-    sense per discourse): "cellulitis on my thighs, the orange-peel dimply kind ... massage
-    helps with cellulitis" is cellulite both times, not an infection the second."""
-    senses = {
-        (m.code, words[m.first])
-        for c, matched, kind in combined
-        if kind == "concern"
-        for m in mentions
-        if m.kind == "concern" and m.first == m.last and m.first in matched and m.code != c.code
-    }
-    if not senses:
-        return mentions
-    return [
-        m for m in mentions if not (m.kind == "concern" and m.first == m.last and (m.code, words[m.first]) in senses)
-    ]
 
 
 def _inside_combination(m: Mention, combined: list[tuple[Mention, frozenset[int], str]]) -> bool:

@@ -28,7 +28,7 @@ CUE_TYPES = ("negation", "hypothetical", "historical", "other_person", "treatmen
 # A medicine's course told as finished ("did accutane in 2019"): past, for medicines only.
 OPTIONAL_CUE_TYPES = ("request", "treatment_past", "course_done")
 DIRECTIONS = ("before", "after")
-PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes", "bare", "own_after")
+PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes", "bare", "own_after", "own_told")
 _UNLESS_KEYS = ("not_with", "not_after")
 CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done", *_UNLESS_KEYS)
 RECENT_USE_KEYS = ("code", "within_months", "from")
@@ -166,6 +166,7 @@ class TextRules:
     proxy_notes: frozenset[tuple[str, ...]] = frozenset()  # a note that names the patient otherwise ("pt")
     proxy_bare: frozenset[tuple[str, ...]] = frozenset()  # after a person named bare: another's ("husband has")
     proxy_own_after: frozenset[tuple[str, ...]] = frozenset()  # after a treatment: the writer's ("for myself")
+    proxy_own_told: frozenset[tuple[str, ...]] = frozenset()  # in a text for another: the writer's ("I had")
     needs_context: tuple[ContextEntry, ...] = ()
     recent_use: tuple[tuple[str, float, frozenset[str]], ...] = ()  # (medication code, months, codes in the past)
     # (concerns, findings part of their own picture, findings that make them more than that)
@@ -440,6 +441,7 @@ class _Parser:
             proxy_notes=proxy[1][4] if proxy else frozenset(),
             proxy_bare=proxy[1][5] if proxy else frozenset(),
             proxy_own_after=proxy[1][6] if proxy else frozenset(),
+            proxy_own_told=proxy[1][7] if proxy else frozenset(),
             needs_context=tuple(needs_context),
             recent_use=tuple(recent_use),
             own_findings=tuple(own_findings),

@@ -53,9 +53,8 @@ _LONG_RUN = re.compile(r"[\s\-_.,]{4,}")
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e)\.")
 _TICKED = re.compile(r"\[\s?[x\u2713\u2714]\s?\]|[\u2611\u2612\u2713\u2714]")
 _UNTICKED = re.compile(r"\[\s{1,2}\]")
-# a history label's colon is no clause mark: what follows it is the family's ("FHx: mum had a
-# melanoma") or the patient's past ("PMH: cellulitis 2021")
-_HISTORY_LABEL = re.compile(r"\b(?:fhx|fh|family history|family hx|pmh|phx|past medical history|past history)\s*:")
+# a family-history label's colon is no clause mark: what follows it is the family's
+_FAMILY_LABEL = re.compile(r"\b(?:fhx|fh|family history|family hx)\s*:")
 
 
 def lower_text(text: str) -> str:
@@ -71,8 +70,8 @@ def lower_text(text: str) -> str:
         lower = "".join(c if len(low := c.lower()) != 1 else low for c in text)
     if "e.g" in lower or "i.e" in lower:  # "(e.g. myasthenia)": no stop in the middle of a label
         lower = _ABBREVIATION.sub(lambda m: m.group(0).replace(".", " "), lower)
-    if ":" in lower:  # "FHx: mum had a melanoma", "PMH: cellulitis 2021"
-        lower = _HISTORY_LABEL.sub(lambda m: m.group(0)[:-1] + " ", lower)
+    if ":" in lower and ("fh" in lower or "family h" in lower):  # "FHx: mum had a melanoma"
+        lower = _FAMILY_LABEL.sub(lambda m: m.group(0)[:-1] + " ", lower)
     if "[" in lower and _TICKED.search(lower):
         lower = _UNTICKED.sub(_unticked, lower)
     if _LONG_RUN.search(lower) is None:
