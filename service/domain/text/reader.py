@@ -398,6 +398,8 @@ class TextReader:
         bare "husband" is not the patient. A person after any other word ("my", "her", "the") is
         left to the cues that name them."""
         persons = self.rules.proxy_persons
+        if persons.isdisjoint(words):
+            return cues
         covered = {k for start, end, _ in cues for k in range(start, end)}
         found = [
             i
