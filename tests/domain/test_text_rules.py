@@ -135,7 +135,7 @@ def test_an_optional_key_may_be_left_out(key: str, triage: Triage) -> None:
 # For each window, a text whose reading changes when the window is 0: the reader uses them all.
 _WINDOW_TEXTS = {
     "negation_reach": "no really big fever",
-    "after_cue_reach": "the rash on my arm has gone",
+    "after_cue_reach": "the rash on my arm has gone away",
     "treatment_done_reach": "had a lot of botox",
     "pair_gap": "my forehead has deep lines",
     "combination_slack": "red patch on my left leg that is now slowly moving up",

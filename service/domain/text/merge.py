@@ -354,8 +354,10 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
         # Two of its features, or one with a word of a problem ("spot", "lump"): "my chin has got
         # bigger" or "the hair has grown thicker" is no spot.
         lesion = reader.rules.lesion_concern
+        # A problem on the whole body is no spot (an itchy rash everywhere is widespread).
         features = len(reader.rules.lesion_findings.intersection(draft.findings))
-        if not draft.code and lesion and (features >= 2 or (features and draft.problem)):
+        spot = draft.body_site != WHOLE_BODY and (features >= 2 or (features and draft.problem))
+        if not draft.code and lesion and spot:
             draft.code = lesion
 
     # Facts that are no problem alone, told with no concern ("a tan on my legs"), are of the

@@ -57,6 +57,7 @@ _THEN_CUE = (("historical", "after"),)  # "acne when I was 19": the age dates wh
 _AGE_THEN = re.compile(r"\bwhen (?:i|he|she|they) (?:was|were) (?:about |around |like |only |just )?\d{1,2}\b")
 _OTHER_CUE = (("other_person", "before"),)  # a person named bare ("husband has shingles")
 _SUBJECTS = frozenset({"she", "he", "sh", "hes", "her", "his"})  # a clause about someone else
+_SENTENCE_MARK = re.compile(r"[.?\n]")  # a sentence's end, for how far back "she" looks
 _RESTART = frozenset({"again", "restarted", "restarting", "resumed", "restart"})
 _STATES = frozenset({"age_years", "pregnant", "breastfeeding"})  # patient facts a writer tells of themselves
 # the words a bare person may follow: none (a new sentence or label), or a list's joint
@@ -279,7 +280,7 @@ class TextReader:
                 cues = self._bare_persons(cues, mentions, words, clause)
             cues, patients = self._proxy(cues, mentions, tokens, lower)
             if not patients:
-                cues = self._told_on(cues, mentions, words, clause)
+                cues = self._told_on(cues, mentions, tokens, clause)
             if patients:
                 writer = self._writers_own(mentions, words, clause)
         negated, listed = self._negation_scopes(mentions, cues, clause, words, tokens)
@@ -415,22 +416,30 @@ class TextReader:
         return sorted(cues + added, key=lambda c: c[0])
 
     def _told_on(
-        self, cues: list[tuple[int, int, Any]], mentions: list[Mention], words: list[str], clause: list[int]
+        self, cues: list[tuple[int, int, Any]], mentions: list[Mention], tokens: Tokens, clause: list[int]
     ) -> list[tuple[int, int, Any]]:
         """The cues with an other-person one for each "she" or "he" starting a clause after
         another person's cue, where the writer speaks of their own skin and no note names the
         patient ("pt"): a writer is never "she", so the story goes on about that person ("My
         partner is pregnant ... She's had a rash on her belly"). Not where the pronoun reports
-        ("she says it has grown")."""
+        ("she says it has grown"), nor in a text written for someone ("on behalf of"), and only
+        for a person named in the same sentence or the one before."""
+        words = tokens.words
         others = [start for start, _, hits in cues if ("other_person", "before") in hits]
-        if not others:
-            return cues
+        if not others or any(_phrase_at(words, i, self.rules.proxy_before) for i in range(len(words))):
+            return cues  # none, or a text written for someone ("on behalf of"): "she" may be the patient
         covered = {k for start, end, _ in cues for k in range(start, end)}
         added = []
         for i, w in enumerate(words):
             if w not in _SUBJECTS or i == 0 or clause[i] == clause[i - 1] or i in covered:
                 continue
-            if others[0] > i or _phrase_at(words, i + 1, self.rules.reporters):
+            j = bisect.bisect_left(others, i) - 1
+            if j < 0 or _phrase_at(words, i + 1, self.rules.reporters):
+                continue
+            # the person was named in this sentence or the one before ("My partner is pregnant
+            # (due in May!) ... She's had a rash"), not paragraphs away
+            end = _SENTENCE_MARK.search(tokens.lower, tokens.ends[others[j]], tokens.starts[i])
+            if end is not None and _SENTENCE_MARK.search(tokens.lower, end.end(), tokens.starts[i]) is not None:
                 continue
             added.append((i, i + 1, _OTHER_CUE))
         if not added or not self._speaks_of_own_skin(mentions, words) or self._names_patient(words):
