@@ -246,10 +246,10 @@ class TextReader:
         ]
         mentions.extend(self._nested(words, tokens, mentions))  # only inside exact phrases
         mentions = self._apart(words, tokens, phrases, mentions)
-        combined = self._combinations(words, tokens, clause, mentions)
-        if combined and self.rules.idioms:  # an idiom's words make no combination ("dull and grey")
-            idiom = {k for m in mentions if m.kind == "none" for k in range(m.first, m.last + 1)}
-            combined = [c for c in combined if idiom.isdisjoint(c[1])]
+        # an idiom's words make no combination ("dull and grey"), and one beside an idiom is
+        # still read from the other words ("aches and pains all over, skin hurts everywhere")
+        idiom = {k for m in mentions if m.kind == "none" for k in range(m.first, m.last + 1)}
+        combined = self._combinations(words, tokens, clause, mentions, idiom)
         mentions = [m for m in mentions if not _inside_combination(m, combined)] + [c for c, _, _ in combined]
         lower = tokens.lower
         if has_digit(lower):  # sizes and ages need a number
@@ -882,7 +882,7 @@ class TextReader:
         return [m for m in mentions if not (m.first == m.last and m.first in replaced)] + out
 
     def _combinations(
-        self, words: list[str], tokens: Tokens, clause: list[int], mentions: list[Mention]
+        self, words: list[str], tokens: Tokens, clause: list[int], mentions: list[Mention], idiom: set[int]
     ) -> list[tuple[Mention, frozenset[int], str]]:
         """Concepts stated in many words: one word group each within a short span of one clause.
 
@@ -908,7 +908,7 @@ class TextReader:
             node: dict[str, Any] | None = trie.get(w)
             j = i
             while node is not None:  # every group phrase starting here, not only the longest
-                if _HITS in node:
+                if _HITS in node and not (idiom and any(k in idiom for k in range(i, j + 1))):
                     for c, g in node[_HITS]:
                         if c not in wanted:
                             continue
