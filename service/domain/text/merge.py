@@ -350,11 +350,10 @@ def merge_text(intake: Intake, reader: TextReader, catalog: Catalog) -> tuple[In
             if set(draft.findings) - after_findings:
                 draft.code = reader.rules.complication_concern
         # A problem told only in words with a spot's warning signs ("a new one on my leg, weird
-        # shape, 8 mm"): an undiagnosed spot, so the checklists for a spot apply (the safer answer).
-        # Two of its features, or one with a word of a problem ("spot", "lump"): "my chin has got
-        # bigger" or "the hair has grown thicker" is no spot.
+        # shape, 8 mm") is an undiagnosed spot, so the checklists for a spot apply (the safer
+        # answer): two of its features, or one with a word of a problem ("spot", "lump"), never on
+        # the whole body ("my chin has got bigger", "itchy bumps everywhere" are no spot).
         lesion = reader.rules.lesion_concern
-        # A problem on the whole body is no spot (an itchy rash everywhere is widespread).
         features = len(reader.rules.lesion_findings.intersection(draft.findings))
         spot = draft.body_site != WHOLE_BODY and (features >= 2 or (features and draft.problem))
         if not draft.code and lesion and spot:

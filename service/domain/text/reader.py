@@ -58,10 +58,7 @@ _AGE_THEN = re.compile(r"\bwhen (?:i|he|she|they) (?:was|were) (?:about |around 
 _OTHER_CUE = (("other_person", "before"),)  # a person named bare ("husband has shingles")
 _SUBJECTS = frozenset({"she", "he", "sh", "hes", "her", "his"})  # a clause about someone else
 _SENTENCE_MARK = re.compile(r"[.?\n]")  # a sentence's end, for how far back "she" looks
-_RESTART = frozenset({"again", "restarted", "restarting", "resumed", "restart"})
 _STATES = frozenset({"age_years", "pregnant", "breastfeeding"})  # patient facts a writer tells of themselves
-# the words a bare person may follow: none (a new sentence or label), or a list's joint
-_BARE_BEFORE = frozenset({"and", "fyi", "also", "but", "plus", "while", "whereas"})
 # A year that dates a start, a birth or a duration, not the thing itself ("since summer 2024",
 # "noticed it in late 2024", "born in 2018").
 _YEAR_NOT_PAST = re.compile(
@@ -116,6 +113,12 @@ class TextReader:
         )
         # First-person words that start a new statement ("I'd like"), not those of a noun ("my moles").
         self._subjects = rules.first_person - _NOT_SUBJECTS
+        # the proxy.own phrases that are statements of the writer ("I have"), not questions ("can I")
+        self._own_statements = [p for p in rules.proxy_own if p[0] in rules.first_person]
+        # a spot's features, which a negated list may carry past a comma ("none raised, itchy or bleeding")
+        self._spot_features = rules.lesion_findings | {
+            c.code for c in catalog.codes("finding").values() if c.group == "lesion_feature"
+        }
         vocabulary = frozenset(w for key in self._lexicon for w in key)
         known = (
             frozenset(singular(w) for w in known_words) | rules.list_words | rules.first_person | rules.foreign_words
@@ -262,7 +265,7 @@ class TextReader:
         cues = [c for c in cues if not any(k in covered for k in range(c[0], c[1]))]
         if has_digit(lower) and ("19" in lower or "20" in lower):  # a year is 19xx or 20xx
             cues = self._year_cues(cues, tokens, lower)
-        if " was " in lower and has_digit(lower):  # "acne when I was 19"
+        if "when " in lower and has_digit(lower):  # "acne when I was 19"
             cues = _age_then_cues(cues, tokens, lower)
         unique: dict[tuple[str, str, int, int], Mention] = {}
         for m in mentions:
@@ -271,7 +274,7 @@ class TextReader:
         mentions = list(unique.values())
         mentions.sort(key=lambda m: (m.first, m.kind))
         writer: set[int] = set()  # mentions of the writer's own, in a text written for someone else
-        if any(h[0] == "course_done" for _, _, hits in cues for h in hits) and _restarted(words):
+        if any(h[0] == "course_done" for _, _, hits in cues for h in hits) and _says_any(words, self.rules.restarted):
             # "took roaccutane in 2019, started it again 2 months ago": the course is not over
             cues = [(a, b, tuple(h for h in hits if h[0] != "course_done")) for a, b, hits in cues]
             cues = [c for c in cues if c[2]]
@@ -407,7 +410,7 @@ class TextReader:
             for i, w in enumerate(words)
             if w in persons
             and i not in covered
-            and (i == 0 or clause[i] != clause[i - 1] or words[i - 1] in _BARE_BEFORE)
+            and (i == 0 or clause[i] != clause[i - 1] or (words[i - 1],) in self.rules.proxy_bare_after)
             and _phrase_at(words, i + 1, self.rules.proxy_bare)
         ]
         if not found or not (self._speaks_of_own_skin(mentions, words) or self._names_patient(words)):
@@ -541,14 +544,18 @@ class TextReader:
     def _writes_of_self(self, mentions: list[Mention], words: list[str]) -> bool:
         """Whether the writer speaks of their own skin: a body site of theirs ("my back") or one
         of ``proxy.own`` ("for myself", "can I")."""
+        return self._own_site_or_age(mentions, words) or any(self._own_at(words, i) for i in range(len(words)))
+
+    def _own_site_or_age(self, mentions: list[Mention], words: list[str]) -> bool:
+        """Whether the text names a body site of the writer's ("my back", "my dry cheeks") or
+        their own age ("I'm 29", "I am 29")."""
         first_person = self.rules.first_person
-        for m in mentions:  # "my back", "my dry cheeks"
+        for m in mentions:
             if m.kind == "body_site" and not first_person.isdisjoint(words[max(m.first - 2, 0) : m.first + 1]):
                 return True
-            # their own age ("I'm 29", "I am 29"): the writer tells of themselves
             if m.kind == "patient_fact" and m.code == "age_years" and _age_as_mine(words, m.first):
                 return True
-        return any(self._own_at(words, i) for i in range(len(words)))
+        return False
 
     def _speaks_of_own_skin(self, mentions: list[Mention], words: list[str]) -> bool:
         """Whether the writer tells of their own skin or self, which a question to the clinic
@@ -556,22 +563,18 @@ class TextReader:
         ("my back"), their own age ("I'm 45"), or one of ``proxy.own`` that starts with a
         first-person word followed within three words by a concern, finding or condition ("I
         have no rash", "I get cold sores")."""
-        first_person = self.rules.first_person
-        own = [p for p in self.rules.proxy_own if p[0] in first_person]
-        for m in mentions:
-            if m.kind == "body_site" and not first_person.isdisjoint(words[max(m.first - 2, 0) : m.first + 1]):
-                return True
-            if m.kind == "patient_fact" and m.code == "age_years" and _age_as_mine(words, m.first):
-                return True
-            if m.kind in ("concern", "finding", "condition") and any(
-                tuple(words[j : j + len(p)]) == p for j in range(max(m.first - 3, 0), m.first + 1) for p in own
-            ):
-                return True
-        return False
+        if self._own_site_or_age(mentions, words):
+            return True
+        own = self._own_statements
+        return any(
+            m.kind in ("concern", "finding", "condition")
+            and any(tuple(words[j : j + len(p)]) == p for j in range(max(m.first - 3, 0), m.first + 1) for p in own)
+            for m in mentions
+        )
 
     def _names_patient(self, words: list[str]) -> bool:
         """Whether the text is a note naming the patient as one of ``proxy.notes`` ("pt")."""
-        return any(_phrase_at(words, i, self.rules.proxy_notes) for i in range(len(words)))
+        return _says_any(words, self.rules.proxy_notes)
 
     def _own_at(self, words: list[str], i: int, told: bool = False) -> bool:
         """Whether one of ``proxy.own`` (and, ``told``, of ``proxy.own_told``) starts at word
@@ -764,15 +767,17 @@ class TextReader:
         self, gap: list[str], mentions: list[Mention], k: int, clause: list[int], words: list[str]
     ) -> bool:
         """Whether mention ``k``, after one unread word and a comma from a negation, is the
-        second item of a list of a spot's features that goes on to a third with "or" or "nor"
-        ("none raised, itchy or bleeding")."""
-        if len([w for w in gap if w not in self.rules.list_words]) != 1 or k + 1 >= len(mentions):
+        second item of a list of a spot's features (``lesion_findings`` and the catalog's
+        lesion_feature group) that goes on to a third with "or" or "nor" ("none raised, itchy or
+        bleeding"), the unread first item being a word of the lexicon."""
+        unread = [w for w in gap if w not in self.rules.list_words]
+        if len(unread) != 1 or k + 1 >= len(mentions):
             return False
         m, following = mentions[k], mentions[k + 1]
-        # a spot's features only, never an alarm, and never after a complete answer ("none known,
-        # blistering or peeling skin")
-        lesion = self.rules.lesion_findings | {"lesion_bleeding"}
-        if m.code not in lesion or following.code not in lesion or gap[-1:] == ["known"]:
+        # a spot's features only, never an alarm; the unread item is a word of the lexicon ("raised"),
+        # not the end of an answer ("none known, blistering or peeling skin")
+        features = self._spot_features
+        if m.code not in features or following.code not in features or unread[0] not in self._typos.vocabulary:
             return False
         between = words[m.last + 1 : following.first]
         return (
@@ -1241,11 +1246,9 @@ def _age_as_mine(words: list[str], first: int) -> bool:
     return words[first - 1 : first] == ["im"] or words[max(first - 2, 0) : first] == ["i", "am"]
 
 
-def _restarted(words: list[str]) -> bool:
-    """Whether the text tells a medicine taken again ("started it again", "back on it")."""
-    return not _RESTART.isdisjoint(words) or any(
-        w == "back" and i + 1 < len(words) and words[i + 1] == "on" for i, w in enumerate(words)
-    )
+def _says_any(words: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
+    """Whether one of ``phrases`` stands anywhere in the words ("started it again", "back on it")."""
+    return any(_phrase_at(words, i, phrases) for i in range(len(words)))
 
 
 def _said_as_mine(words: list[str], clause: list[int], first: int, third: frozenset[str]) -> bool:

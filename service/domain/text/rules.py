@@ -28,7 +28,7 @@ CUE_TYPES = ("negation", "hypothetical", "historical", "other_person", "treatmen
 # A medicine's course told as finished ("did accutane in 2019"): past, for medicines only.
 OPTIONAL_CUE_TYPES = ("request", "treatment_past", "course_done")
 DIRECTIONS = ("before", "after")
-PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes", "bare", "own_after", "own_told")
+PROXY_KEYS = ("persons", "before", "after", "own", "reporters", "notes", "bare", "own_after", "own_told", "bare_after")
 _UNLESS_KEYS = ("not_with", "not_after")
 CONTEXT_KEYS = ("finding", "words", "findings", "phrases", "done", *_UNLESS_KEYS)
 RECENT_USE_KEYS = ("code", "within_months", "from")
@@ -79,6 +79,7 @@ OPTIONAL_KEYS = (
     "request",
     "treatment_past",
     "course_done",
+    "restarted",
     "answers",
     "pseudo_cues",
     "uneventful",
@@ -167,6 +168,7 @@ class TextRules:
     proxy_bare: frozenset[tuple[str, ...]] = frozenset()  # after a person named bare: another's ("husband has")
     proxy_own_after: frozenset[tuple[str, ...]] = frozenset()  # after a treatment: the writer's ("for myself")
     proxy_own_told: frozenset[tuple[str, ...]] = frozenset()  # in a text for another: the writer's ("I had")
+    proxy_bare_after: frozenset[tuple[str, ...]] = frozenset()  # words a bare person may follow ("and", "fyi")
     needs_context: tuple[ContextEntry, ...] = ()
     recent_use: tuple[tuple[str, float, frozenset[str]], ...] = ()  # (medication code, months, codes in the past)
     # (concerns, findings part of their own picture, findings that make them more than that)
@@ -174,6 +176,7 @@ class TextRules:
     # (code, its family, the phrases that name the family without saying which member)
     unspecified_treatments: tuple[tuple[str, frozenset[str], Phrases], ...] = ()
     examined: Phrases = frozenset()  # a spot told as checked by a doctor and fine ("all clear")
+    restarted: Phrases = frozenset()  # a medicine taken again: no course_done cue counts ("back on it")
     place_words: frozenset[str] = frozenset()  # "around", "under": what follows names where, not what
     place_between: frozenset[str] = frozenset()  # words between a place word and its part ("my", "the")
     organ_findings: frozenset[str] = frozenset()  # combinations of a part itself (a sore eye), not its skin
@@ -397,6 +400,7 @@ class _Parser:
         own_findings = self.entries("own_findings", data, self.own_entry)
         unspecified = self.entries("unspecified_treatments", data, self.unspecified_entry)
         examined = self.phrases(data["examined"], "examined") if "examined" in data else []
+        restarted = self.phrases(data["restarted"], "restarted") if "restarted" in data else []
         breakers = self.words("pair_breakers", data["pair_breakers"]) if "pair_breakers" in data else frozenset()
         foreign = self.words("foreign_words", data["foreign_words"]) if "foreign_words" in data else frozenset()
         places = self.parse_places(data["place_words"]) if "place_words" in data else (frozenset(), frozenset())
@@ -442,11 +446,13 @@ class _Parser:
             proxy_bare=proxy[1][5] if proxy else frozenset(),
             proxy_own_after=proxy[1][6] if proxy else frozenset(),
             proxy_own_told=proxy[1][7] if proxy else frozenset(),
+            proxy_bare_after=proxy[1][8] if proxy else frozenset(),
             needs_context=tuple(needs_context),
             recent_use=tuple(recent_use),
             own_findings=tuple(own_findings),
             unspecified_treatments=tuple(unspecified),
             examined=frozenset(examined or ()),
+            restarted=frozenset(restarted or ()),
             pair_breakers=breakers,
             foreign_words=foreign,
             place_words=places[0],
